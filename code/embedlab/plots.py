@@ -1,0 +1,158 @@
+"""Matplotlib figures and time-lapse animations of embedding tables.
+
+Functions take numbers that were computed elsewhere (projections, probe curves) and return
+figures, so the numbers can be tested and the pictures restyled. Colours come from the
+Okabe-Ito palette, which stays distinguishable under the common colour-vision deficiencies.
+Animations are rendered with `to_jshtml`, which embeds every frame and a play/step control
+in the page: it plays in the static book with no kernel.
+
+What it deliberately does not do: compute anything it draws.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib import animation
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+# Okabe & Ito (2008), colour-blind safe; grey for "no category".
+PALETTE = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7",
+           "#000000")
+GREY = "#999999"
+
+
+def category_colours(categories: Sequence[str]) -> dict[str, str]:
+    """A fixed colour per category (sorted), grey for "function"."""
+    names = sorted(set(categories) - {"function"})
+    if len(names) > len(PALETTE):
+        raise ValueError(f"{len(names)} categories but only {len(PALETTE)} colours")
+    colours = dict(zip(names, PALETTE, strict=False))
+    colours["function"] = GREY
+    return colours
+
+
+def scatter_words(ax, coords, words: Sequence[str], categories: Sequence[str],
+                  title: str = "", label_words: bool = True, legend: bool = True):
+    """One point per word, coloured by category, optionally with the word beside it."""
+    coords = np.asarray(coords)
+    colours = category_colours(categories)
+    for cat, col in colours.items():
+        m = np.array([c == cat for c in categories])
+        if m.any():
+            ax.scatter(coords[m, 0], coords[m, 1], s=28, color=col, label=cat,
+                       edgecolor="white", linewidth=0.5, zorder=2)
+    if label_words:
+        for (x, y), w in zip(coords, words, strict=True):
+            ax.annotate(w, (x, y), fontsize=7, xytext=(3, 2), textcoords="offset points",
+                        color="#333333")
+    ax.set_xlabel("component 1")
+    ax.set_ylabel("component 2")
+    if title:
+        ax.set_title(title, fontsize=10)
+    if legend:
+        ax.legend(fontsize=7, loc="best", frameon=False)
+    return ax
+
+
+def _limits(frames: Sequence[np.ndarray], pad: float = 0.08):
+    allp = np.concatenate(frames)
+    lo, hi = allp.min(axis=0), allp.max(axis=0)
+    span = np.where(hi - lo == 0, 1.0, hi - lo)
+    return lo - pad * span, hi + pad * span
+
+
+def timelapse(
+    frames: Sequence[np.ndarray],
+    words: Sequence[str],
+    categories: Sequence[str],
+    steps: Sequence[int],
+    curve: Sequence[float] | None = None,
+    curve_label: str = "probe",
+    chance: float | None = None,
+    title: str = "The table during training",
+    interval: int = 200,
+) -> animation.FuncAnimation:
+    """Scatter of every frame (fixed axes) beside a curve on the same step axis, with a
+    marker that moves along the curve as the frames advance."""
+    if len(frames) != len(steps):
+        raise ValueError(f"{len(frames)} frames but {len(steps)} steps")
+    ncols = 2 if curve is not None else 1
+    fig, axes = plt.subplots(1, ncols, figsize=(5.2 * ncols, 4.3), squeeze=False)
+    ax = axes[0, 0]
+    lo, hi = _limits(frames)
+    colours = category_colours(categories)
+    cols = [colours[c] for c in categories]
+    sc = ax.scatter(frames[0][:, 0], frames[0][:, 1], c=cols, s=28, edgecolor="white",
+                    linewidth=0.5)
+    labels = [ax.annotate(w, frames[0][i], fontsize=6, xytext=(3, 2),
+                          textcoords="offset points", color="#333333")
+              for i, w in enumerate(words)]
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
+    ax.set_xlabel("component 1")
+    ax.set_ylabel("component 2")
+    for cat, col in colours.items():
+        if cat in categories:
+            ax.scatter([], [], color=col, label=cat, s=20)
+    ax.legend(fontsize=7, loc="upper right", frameon=False)
+    heading = ax.set_title("", fontsize=10)
+    marker = None
+    if curve is not None:
+        cax = axes[0, 1]
+        cax.plot(steps, curve, color=PALETTE[4], label=curve_label)
+        if chance is not None:
+            cax.axhline(chance, color=GREY, linestyle="--", label="chance")
+        (marker,) = cax.plot([steps[0]], [curve[0]], "o", color=PALETTE[5], markersize=8)
+        cax.set_xlabel("training step")
+        cax.set_ylabel(curve_label)
+        cax.set_title(f"{curve_label} over training", fontsize=10)
+        cax.legend(fontsize=8, frameon=False)
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+
+    def update(t):
+        sc.set_offsets(frames[t])
+        for lab, p in zip(labels, frames[t], strict=True):
+            lab.xy = p
+        heading.set_text(f"step {steps[t]}")
+        if marker is not None:
+            marker.set_data([steps[t]], [curve[t]])
+        return (sc, *labels)
+
+    anim = animation.FuncAnimation(fig, update, frames=len(frames), interval=interval)
+    plt.close(fig)  # the animation owns the figure; do not also show the static figure
+    return anim
+
+
+def animation_html(anim: animation.FuncAnimation) -> str:
+    """The animation as self-contained HTML + JavaScript (frames embedded, controls included)."""
+    plt.rcParams["animation.embed_limit"] = 50  # MB
+    return anim.to_jshtml(default_mode="once")
+
+
+def pipeline_figure(stages: Sequence[tuple[str, str]], title: str = ""):
+    """Boxes joined by arrows: each stage is (heading, example text), left to right."""
+    n = len(stages)
+    fig, ax = plt.subplots(figsize=(2.3 * n, 2.6))
+    ax.set_xlim(0, n)
+    ax.set_ylim(0, 1)
+    ax.axis("off")
+    for i, (head, body) in enumerate(stages):
+        box = FancyBboxPatch((i + 0.06, 0.12), 0.82, 0.74, boxstyle="round,pad=0.02",
+                             facecolor=PALETTE[i % len(PALETTE)] + "33",
+                             edgecolor=PALETTE[i % len(PALETTE)], linewidth=1.5)
+        ax.add_patch(box)
+        ax.text(i + 0.47, 0.78, head, ha="center", va="center", fontsize=10,
+                fontweight="bold")
+        ax.text(i + 0.47, 0.45, body, ha="center", va="center", fontsize=7.5,
+                family="monospace", linespacing=1.4)
+        if i < n - 1:
+            ax.add_patch(FancyArrowPatch((i + 0.9, 0.5), (i + 1.04, 0.5),
+                                         arrowstyle="-|>", mutation_scale=14, color="#333333"))
+    if title:
+        ax.set_title(title, fontsize=11)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,92 @@
+"""2-D pictures of a table over time that do not jump between frames.
+
+Projecting each snapshot separately makes a time-lapse flicker: PCA axes can flip sign or
+swap, t-SNE lands in a different arrangement each time. Three remedies, each a function:
+
+- `AlignedPCA`: fit one PCA on all snapshots stacked, then apply the same axes to every frame.
+- `procrustes_align`: rotate/reflect each frame onto the previous one (orthogonal Procrustes).
+- `tsne_frames`: t-SNE with a fixed seed, each frame initialized from the previous frame's map.
+
+What it deliberately does not do: choose colours or draw (see `embedlab.plots`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from scipy.linalg import orthogonal_procrustes
+
+
+def _stack(frames: Sequence) -> list[np.ndarray]:
+    out = [np.asarray(f.detach().numpy() if hasattr(f, "detach") else f, dtype=np.float64)
+           for f in frames]
+    if not out:
+        raise ValueError("need at least one frame")
+    shapes = {f.shape for f in out}
+    if len(shapes) != 1:
+        raise ValueError(f"all frames must have the same shape, got {sorted(shapes)}")
+    return out
+
+
+class AlignedPCA:
+    """One PCA for a whole time-lapse: axes fitted on every frame at once."""
+
+    def __init__(self, n_components: int = 2):
+        self.n_components = n_components
+
+    def fit(self, frames: Sequence) -> AlignedPCA:
+        x = np.concatenate(_stack(frames))  # (T * N, D)
+        self.mean_ = x.mean(axis=0)
+        _, s, vt = np.linalg.svd(x - self.mean_, full_matrices=False)
+        comps = vt[: self.n_components]
+        # Fix each axis's sign (largest coefficient positive) so a refit gives the same picture.
+        signs = np.sign(comps[np.arange(len(comps)), np.abs(comps).argmax(axis=1)])
+        self.components_ = comps * signs[:, None]  # (k, D)
+        var = s**2
+        self.explained_variance_ratio_ = var[: self.n_components] / var.sum()
+        return self
+
+    def transform(self, frame) -> np.ndarray:
+        (f,) = _stack([frame])
+        return (f - self.mean_) @ self.components_.T  # (N, k)
+
+    def fit_transform(self, frames: Sequence) -> list[np.ndarray]:
+        self.fit(frames)
+        return [self.transform(f) for f in frames]
+
+
+def procrustes_align(frames: Sequence) -> list[np.ndarray]:
+    """Rotate (or reflect) each centred frame onto the previous aligned one.
+
+    Distances within a frame are unchanged; only the frame's orientation is chosen to move
+    as little as possible from its predecessor.
+    """
+    frames = _stack(frames)
+    out = [frames[0] - frames[0].mean(axis=0)]
+    for f in frames[1:]:
+        f = f - f.mean(axis=0)
+        r, _ = orthogonal_procrustes(f, out[-1])
+        out.append(f @ r)
+    return out
+
+
+def tsne_frames(
+    frames: Sequence, perplexity: float = 15.0, seed: int = 0, progress: bool = False
+) -> list[np.ndarray]:
+    """t-SNE of every frame; frame t starts from frame t-1's map (scaled small, as the
+    recommended PCA initialization is) so consecutive maps stay comparable."""
+    from sklearn.manifold import TSNE
+    from tqdm.auto import tqdm
+
+    frames = _stack(frames)
+    n = len(frames[0])
+    perplexity = min(perplexity, (n - 1) / 3)
+    init = "pca"
+    out = []
+    for f in tqdm(frames, desc="t-SNE frames", disable=not progress):
+        y = TSNE(2, perplexity=perplexity, init=init, random_state=seed,
+                 max_iter=500 if isinstance(init, str) else 300).fit_transform(f)
+        out.append(y)
+        init = (y - y.mean(axis=0)) / y[:, 0].std() * 1e-4
+    return out

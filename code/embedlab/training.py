@@ -1,0 +1,101 @@
+"""One seeded training loop for every objective, recording snapshots of the table.
+
+`train(model, data, config)` draws minibatches from tensors `data` (all with the same first
+dimension) with its own seeded generator, calls `model.loss(*batch)`, steps the optimizer,
+and every `snapshot_every` steps copies the embedding table. The result, `History`, holds the
+loss of every step and the snapshots, which the projection and plotting code turn into a
+time-lapse. A tqdm progress bar shows the work.
+
+What it deliberately does not do: evaluation (pass `probe=` to record one), early stopping,
+learning-rate schedules, or devices other than the CPU.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+
+@dataclass
+class TrainConfig:
+    steps: int = 600  # optimizer steps (one minibatch each)
+    batch_size: int = 256  # examples per step
+    lr: float = 1e-2  # learning rate
+    optimizer: str = "adam"  # "adam", "sgd", "sparse_adam" or "sgd_momentum"
+    snapshot_every: int = 20  # copy the table every this many steps (and at 0 and the end)
+    seed: int = 0  # seeds batch order and anything the model draws from torch's RNG
+    progress: bool = True  # show a tqdm bar
+
+
+@dataclass
+class History:
+    losses: list[float] = field(default_factory=list)  # one per step
+    snapshot_steps: list[int] = field(default_factory=list)
+    snapshots: list[np.ndarray] = field(default_factory=list)  # (V, D) copies of the table
+    probe_values: list[float] = field(default_factory=list)  # probe(table) at each snapshot
+
+
+def make_optimizer(name: str, params, lr: float) -> torch.optim.Optimizer:
+    params = list(params)
+    if name == "adam":
+        return torch.optim.Adam(params, lr=lr)
+    if name == "sgd":
+        return torch.optim.SGD(params, lr=lr)
+    if name == "sgd_momentum":
+        return torch.optim.SGD(params, lr=lr, momentum=0.9)
+    if name == "sparse_adam":
+        return torch.optim.SparseAdam(params, lr=lr)
+    raise ValueError(f"unknown optimizer {name!r}: use adam, sgd, sgd_momentum or sparse_adam")
+
+
+def train(
+    model: torch.nn.Module,
+    data: Sequence[torch.Tensor],
+    config: TrainConfig | None = None,
+    probe: Callable[[np.ndarray], float] | None = None,
+    table: Callable[[torch.nn.Module], torch.Tensor] | None = None,
+) -> History:
+    """Train `model` in place; return the loss curve and the table's snapshots.
+
+    `table(model)` picks the weights to snapshot (default: `model.embedding.weight`);
+    `probe(table_copy)` is called on every snapshot when given.
+    """
+    config = config or TrainConfig()
+    n = len(data[0])
+    if any(len(d) != n for d in data):
+        raise ValueError("all data tensors must have the same first dimension")
+    if config.steps < 0 or config.batch_size < 1 or config.snapshot_every < 1:
+        raise ValueError("steps must be >= 0, batch_size and snapshot_every >= 1")
+    torch.manual_seed(config.seed)
+    gen = torch.Generator().manual_seed(config.seed)
+    table = table or (lambda m: m.embedding.weight)
+    opt = make_optimizer(config.optimizer, model.parameters(), config.lr)
+    hist = History()
+
+    def snap(step: int) -> None:
+        w = table(model).detach().cpu().numpy().copy()
+        hist.snapshot_steps.append(step)
+        hist.snapshots.append(w)
+        if probe is not None:
+            hist.probe_values.append(float(probe(w)))
+
+    snap(0)
+    model.train()
+    bar = tqdm(range(1, config.steps + 1), desc="training", disable=not config.progress,
+               mininterval=0.5)
+    for step in bar:
+        idx = torch.randint(n, (config.batch_size,), generator=gen)
+        loss = model.loss(*(d[idx] for d in data))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        hist.losses.append(loss.item())
+        if step % config.snapshot_every == 0 or step == config.steps:
+            snap(step)
+            bar.set_postfix(loss=f"{hist.losses[-1]:.3f}")
+    model.eval()
+    return hist
