@@ -18,9 +18,7 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $(STAMP)
 
 book: $(STAMP)  ## execute every notebook and build the HTML into _build/html
-	$(BIN)/jupyter-book build . -n -W --keep-going
-	@echo
-	@echo "The book is built. Open: file://$(CURDIR)/$(BUILD)/html/index.html"
+	$(BIN)/python scripts/build_book.py
 
 test: $(STAMP)  ## the whole suite: units, notebook execution and timing, book build, browser
 	$(BIN)/python -m pytest
@@ -32,7 +30,7 @@ bench: $(STAMP)  ## side-by-side benchmarks against the reference libraries
 	$(BIN)/python -m bench
 
 lint: $(STAMP)
-	$(BIN)/ruff check code tests bench
+	$(BIN)/ruff check code tests bench scripts
 
 clean:
 	rm -rf $(BUILD)

@@ -13,7 +13,19 @@ from .training import History, TrainConfig, train
 from .vocab import Vocab
 
 __all__ = [
-    "AlignedPCA", "History", "MLPLanguageModel", "ToyWorld", "TrainConfig", "Vocab",
-    "chance_purity", "make_toyworld", "nearest_neighbours", "neighbour_purity",
-    "next_token_examples", "procrustes_align", "purity_null", "train", "tsne_frames",
+    "AlignedPCA",
+    "History",
+    "MLPLanguageModel",
+    "ToyWorld",
+    "TrainConfig",
+    "Vocab",
+    "chance_purity",
+    "make_toyworld",
+    "nearest_neighbours",
+    "neighbour_purity",
+    "next_token_examples",
+    "procrustes_align",
+    "purity_null",
+    "train",
+    "tsne_frames",
 ]

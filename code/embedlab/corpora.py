@@ -11,7 +11,7 @@ lower-casing tokenizers (subword tokenization is `embedlab.bpe`).
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 WIKI_FILE = "enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2"
@@ -28,22 +28,25 @@ def data_path(name: str) -> Path:
     return p
 
 
-@lru_cache(maxsize=None)
+@cache
 def lee_raw() -> str:
     """The Lee background corpus as raw text, one document per line."""
     return data_path(LEE_FILE).read_text(encoding="utf-8")
 
 
-@lru_cache(maxsize=None)
+@cache
 def lee_sentences() -> tuple[tuple[str, ...], ...]:
     """Lee corpus documents, lower-cased and tokenized by gensim's `simple_preprocess`."""
     from gensim.utils import simple_preprocess
 
-    return tuple(tuple(simple_preprocess(line)) for line in lee_raw().splitlines()
-                 if line.strip())
+    return tuple(
+        tuple(simple_preprocess(line))
+        for line in lee_raw().splitlines()
+        if line.strip()
+    )
 
 
-@lru_cache(maxsize=None)
+@cache
 def wiki_articles() -> tuple[tuple[str, ...], ...]:
     """The 106 Wikipedia articles, tokenized by gensim's `WikiCorpus` (markup removed)."""
     from gensim.corpora.wikicorpus import WikiCorpus

@@ -19,8 +19,17 @@ from matplotlib import animation
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 # Okabe & Ito (2008), colour-blind safe; grey for "no category".
-PALETTE = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7",
-           "#000000")
+# The strongest six first: the pale yellow is hard to see as a small marker on white.
+PALETTE = (
+    "#E69F00",
+    "#56B4E9",
+    "#009E73",
+    "#0072B2",
+    "#D55E00",
+    "#CC79A7",
+    "#F0E442",
+    "#000000",
+)
 GREY = "#999999"
 
 
@@ -34,20 +43,41 @@ def category_colours(categories: Sequence[str]) -> dict[str, str]:
     return colours
 
 
-def scatter_words(ax, coords, words: Sequence[str], categories: Sequence[str],
-                  title: str = "", label_words: bool = True, legend: bool = True):
+def scatter_words(
+    ax,
+    coords,
+    words: Sequence[str],
+    categories: Sequence[str],
+    title: str = "",
+    label_words: bool = True,
+    legend: bool = True,
+):
     """One point per word, coloured by category, optionally with the word beside it."""
     coords = np.asarray(coords)
     colours = category_colours(categories)
     for cat, col in colours.items():
         m = np.array([c == cat for c in categories])
         if m.any():
-            ax.scatter(coords[m, 0], coords[m, 1], s=28, color=col, label=cat,
-                       edgecolor="white", linewidth=0.5, zorder=2)
+            ax.scatter(
+                coords[m, 0],
+                coords[m, 1],
+                s=28,
+                color=col,
+                label=cat,
+                edgecolor="white",
+                linewidth=0.5,
+                zorder=2,
+            )
     if label_words:
         for (x, y), w in zip(coords, words, strict=True):
-            ax.annotate(w, (x, y), fontsize=7, xytext=(3, 2), textcoords="offset points",
-                        color="#333333")
+            ax.annotate(
+                w,
+                (x, y),
+                fontsize=7,
+                xytext=(3, 2),
+                textcoords="offset points",
+                color="#333333",
+            )
     ax.set_xlabel("component 1")
     ax.set_ylabel("component 2")
     if title:
@@ -55,6 +85,28 @@ def scatter_words(ax, coords, words: Sequence[str], categories: Sequence[str],
     if legend:
         ax.legend(fontsize=7, loc="best", frameon=False)
     return ax
+
+
+def similarity_heatmap(ax, sims, categories: Sequence[str], title: str = ""):
+    """A precomputed (N, N) cosine-similarity matrix with rows and columns grouped by
+    category, so that structure shows as bright blocks on the diagonal."""
+    sims = np.asarray(sims)
+    order = np.argsort(np.asarray(categories), kind="stable")
+    cats = [categories[i] for i in order]
+    im = ax.imshow(sims[np.ix_(order, order)], cmap="RdBu_r", vmin=-1, vmax=1)
+    edges = [i for i in range(1, len(cats)) if cats[i] != cats[i - 1]]
+    for e in edges:
+        ax.axhline(e - 0.5, color="black", linewidth=0.6)
+        ax.axvline(e - 0.5, color="black", linewidth=0.6)
+    starts = [0, *edges]
+    ends = [*edges, len(cats)]
+    mids = [(a + b - 1) / 2 for a, b in zip(starts, ends, strict=True)]
+    names = [cats[a] for a in starts]
+    ax.set_xticks(mids, names, rotation=45, ha="right", fontsize=8)
+    ax.set_yticks(mids, names, fontsize=8)
+    if title:
+        ax.set_title(title, fontsize=10)
+    return im
 
 
 def _limits(frames: Sequence[np.ndarray], pad: float = 0.08):
@@ -80,16 +132,27 @@ def timelapse(
     if len(frames) != len(steps):
         raise ValueError(f"{len(frames)} frames but {len(steps)} steps")
     ncols = 2 if curve is not None else 1
-    fig, axes = plt.subplots(1, ncols, figsize=(5.2 * ncols, 4.3), squeeze=False)
+    fig, axes = plt.subplots(
+        1, ncols, figsize=(5.2 * ncols, 4.3), squeeze=False, dpi=80
+    )
     ax = axes[0, 0]
     lo, hi = _limits(frames)
     colours = category_colours(categories)
     cols = [colours[c] for c in categories]
-    sc = ax.scatter(frames[0][:, 0], frames[0][:, 1], c=cols, s=28, edgecolor="white",
-                    linewidth=0.5)
-    labels = [ax.annotate(w, frames[0][i], fontsize=6, xytext=(3, 2),
-                          textcoords="offset points", color="#333333")
-              for i, w in enumerate(words)]
+    sc = ax.scatter(
+        frames[0][:, 0], frames[0][:, 1], c=cols, s=28, edgecolor="white", linewidth=0.5
+    )
+    labels = [
+        ax.annotate(
+            w,
+            frames[0][i],
+            fontsize=6,
+            xytext=(3, 2),
+            textcoords="offset points",
+            color="#333333",
+        )
+        for i, w in enumerate(words)
+    ]
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
     ax.set_xlabel("component 1")
@@ -105,7 +168,9 @@ def timelapse(
         cax.plot(steps, curve, color=PALETTE[4], label=curve_label)
         if chance is not None:
             cax.axhline(chance, color=GREY, linestyle="--", label="chance")
-        (marker,) = cax.plot([steps[0]], [curve[0]], "o", color=PALETTE[5], markersize=8)
+        (marker,) = cax.plot(
+            [steps[0]], [curve[0]], "o", color=PALETTE[5], markersize=8
+        )
         cax.set_xlabel("training step")
         cax.set_ylabel(curve_label)
         cax.set_title(f"{curve_label} over training", fontsize=10)
@@ -129,30 +194,91 @@ def timelapse(
 
 def animation_html(anim: animation.FuncAnimation) -> str:
     """The animation as self-contained HTML + JavaScript (frames embedded, controls included)."""
+    import re
+
     plt.rcParams["animation.embed_limit"] = 50  # MB
-    return anim.to_jshtml(default_mode="once")
+    html = anim.to_jshtml(default_mode="once")
+    # matplotlib links Font Awesome 4 from a CDN for the button icons; the book's theme
+    # already ships Font Awesome, and an offline reader cannot reach the CDN.
+    return re.sub(r'<link rel="stylesheet"[^>]*font-awesome[^>]*>', "", html)
 
 
-def pipeline_figure(stages: Sequence[tuple[str, str]], title: str = ""):
-    """Boxes joined by arrows: each stage is (heading, example text), left to right."""
+def pipeline_figure(
+    tokens: Sequence[str],
+    ids: Sequence[int],
+    rows,
+    vocab_size: int,
+    show: int = 3,
+    title: str = "",
+):
+    """Text -> tokens -> ids -> table -> vectors -> encoder, drawn with the real values of
+    the first `show` tokens (`rows` is the (T, D) matrix the ids selected)."""
+    rows = np.asarray(rows)
+    text = " ".join(tokens)
+    more = "\n…" if len(tokens) > show else ""
+    vec = ["[" + " ".join(f"{v:+.1f}" for v in r[:2]) + " …]" for r in rows[:show]]
+    stages = [
+        (
+            "text",
+            "\n".join(text[i : i + 14] for i in range(0, min(len(text), 42), 14)) + "…",
+        ),
+        ("tokens", "\n".join(tokens[:show]) + more),
+        ("ids", "\n".join(str(i) for i in ids[:show]) + more),
+        (
+            f"table\n{vocab_size} × {rows.shape[1]}",
+            "\n".join(f"row {i}" for i in ids[:show]) + more,
+        ),
+        (f"vectors\n{rows.shape[0]} × {rows.shape[1]}", "\n".join(vec) + more),
+        ("encoder", "layers that\nmix the\nvectors"),
+    ]
     n = len(stages)
-    fig, ax = plt.subplots(figsize=(2.3 * n, 2.6))
+    fig, ax = plt.subplots(figsize=(1.75 * n, 3.0))
     ax.set_xlim(0, n)
     ax.set_ylim(0, 1)
     ax.axis("off")
     for i, (head, body) in enumerate(stages):
-        box = FancyBboxPatch((i + 0.06, 0.12), 0.82, 0.74, boxstyle="round,pad=0.02",
-                             facecolor=PALETTE[i % len(PALETTE)] + "33",
-                             edgecolor=PALETTE[i % len(PALETTE)], linewidth=1.5)
-        ax.add_patch(box)
-        ax.text(i + 0.47, 0.78, head, ha="center", va="center", fontsize=10,
-                fontweight="bold")
-        ax.text(i + 0.47, 0.45, body, ha="center", va="center", fontsize=7.5,
-                family="monospace", linespacing=1.4)
+        col = PALETTE[i % len(PALETTE)]
+        ax.add_patch(
+            FancyBboxPatch(
+                (i + 0.05, 0.05),
+                0.84,
+                0.86,
+                facecolor=col + "33",
+                boxstyle="round,pad=0.02",
+                edgecolor=col,
+                linewidth=1.5,
+            )
+        )
+        ax.text(
+            i + 0.47,
+            0.8,
+            head,
+            ha="center",
+            va="center",
+            fontsize=10,
+            fontweight="bold",
+        )
+        ax.text(
+            i + 0.47,
+            0.38,
+            body,
+            ha="center",
+            va="center",
+            fontsize=8.5,
+            family="monospace",
+            linespacing=1.5,
+        )
         if i < n - 1:
-            ax.add_patch(FancyArrowPatch((i + 0.9, 0.5), (i + 1.04, 0.5),
-                                         arrowstyle="-|>", mutation_scale=14, color="#333333"))
+            ax.add_patch(
+                FancyArrowPatch(
+                    (i + 0.9, 0.5),
+                    (i + 1.04, 0.5),
+                    arrowstyle="-|>",
+                    mutation_scale=14,
+                    color="#333333",
+                )
+            )
     if title:
-        ax.set_title(title, fontsize=11)
+        ax.set_title(title, fontsize=12)
     fig.tight_layout()
     return fig

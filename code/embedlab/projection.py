@@ -19,8 +19,10 @@ from scipy.linalg import orthogonal_procrustes
 
 
 def _stack(frames: Sequence) -> list[np.ndarray]:
-    out = [np.asarray(f.detach().numpy() if hasattr(f, "detach") else f, dtype=np.float64)
-           for f in frames]
+    out = [
+        np.asarray(f.detach().numpy() if hasattr(f, "detach") else f, dtype=np.float64)
+        for f in frames
+    ]
     if not out:
         raise ValueError("need at least one frame")
     shapes = {f.shape for f in out}
@@ -72,21 +74,39 @@ def procrustes_align(frames: Sequence) -> list[np.ndarray]:
 
 
 def tsne_frames(
-    frames: Sequence, perplexity: float = 15.0, seed: int = 0, progress: bool = False
+    frames: Sequence,
+    perplexity: float = 15.0,
+    seed: int = 0,
+    progress: bool = False,
+    warm_start: bool = True,
 ) -> list[np.ndarray]:
-    """t-SNE of every frame; frame t starts from frame t-1's map (scaled small, as the
-    recommended PCA initialization is) so consecutive maps stay comparable."""
+    """t-SNE of every frame with a fixed seed.
+
+    With `warm_start`, frame t starts from frame t-1's map at its own scale and skips the
+    early-exaggeration phase, so the optimizer only refines the previous layout instead of
+    building a new one; without it, every frame starts from its own PCA (the flickering
+    baseline).
+    """
     from sklearn.manifold import TSNE
     from tqdm.auto import tqdm
 
     frames = _stack(frames)
     n = len(frames[0])
     perplexity = min(perplexity, (n - 1) / 3)
-    init = "pca"
-    out = []
+    out: list[np.ndarray] = []
     for f in tqdm(frames, desc="t-SNE frames", disable=not progress):
-        y = TSNE(2, perplexity=perplexity, init=init, random_state=seed,
-                 max_iter=500 if isinstance(init, str) else 300).fit_transform(f)
-        out.append(y)
-        init = (y - y.mean(axis=0)) / y[:, 0].std() * 1e-4
+        if warm_start and out:
+            tsne = TSNE(
+                2,
+                perplexity=perplexity,
+                init=out[-1],
+                early_exaggeration=1.0,
+                max_iter=250,
+                random_state=seed,
+            )
+        else:
+            tsne = TSNE(
+                2, perplexity=perplexity, init="pca", max_iter=500, random_state=seed
+            )
+        out.append(tsne.fit_transform(f))
     return out

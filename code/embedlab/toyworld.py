@@ -23,8 +23,26 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
     "animal": ("cat", "dog", "fox", "horse", "cow", "sheep", "rabbit", "mouse"),
     "food": ("bread", "cheese", "apple", "rice", "soup", "cake", "carrot", "plum"),
     "colour": ("red", "blue", "green", "yellow", "white", "black", "brown", "grey"),
-    "place": ("forest", "river", "city", "garden", "kitchen", "market", "field", "village"),
-    "person": ("farmer", "child", "teacher", "baker", "doctor", "sailor", "king", "nurse"),
+    "place": (
+        "forest",
+        "river",
+        "city",
+        "garden",
+        "kitchen",
+        "market",
+        "field",
+        "village",
+    ),
+    "person": (
+        "farmer",
+        "child",
+        "teacher",
+        "baker",
+        "doctor",
+        "sailor",
+        "king",
+        "nurse",
+    ),
     "verb": ("eats", "likes", "finds", "wants", "buys", "sees", "smells", "takes"),
 }
 FUNCTION_WORDS = ("the", "a", "in", "to", "goes", "cooks", "and", "is", ".")
@@ -88,7 +106,9 @@ def make_toyworld(
         for tok in parsed[t]:
             if tok.startswith("{"):
                 cat = tok[1:-1]
-                out.append(CATEGORIES[cat][rng.choice(len(CATEGORIES[cat]), p=weights[cat])])
+                out.append(
+                    CATEGORIES[cat][rng.choice(len(CATEGORIES[cat]), p=weights[cat])]
+                )
             else:
                 out.append(tok)
         sentences.append(out)

@@ -13,6 +13,7 @@ learning-rate schedules, or devices other than the CPU.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,17 +27,25 @@ class TrainConfig:
     batch_size: int = 256  # examples per step
     lr: float = 1e-2  # learning rate
     optimizer: str = "adam"  # "adam", "sgd", "sparse_adam" or "sgd_momentum"
-    snapshot_every: int = 20  # copy the table every this many steps (and at 0 and the end)
+    snapshot_every: int = (
+        20  # copy the table every this many steps (and at 0 and the end)
+    )
     seed: int = 0  # seeds batch order and anything the model draws from torch's RNG
     progress: bool = True  # show a tqdm bar
+    threads: int | None = 1  # torch threads while training; small models run fastest on
+    # one (a second thread mostly waits for work and, on a busy machine, spins); None = as is
 
 
 @dataclass
 class History:
     losses: list[float] = field(default_factory=list)  # one per step
     snapshot_steps: list[int] = field(default_factory=list)
-    snapshots: list[np.ndarray] = field(default_factory=list)  # (V, D) copies of the table
-    probe_values: list[float] = field(default_factory=list)  # probe(table) at each snapshot
+    snapshots: list[np.ndarray] = field(
+        default_factory=list
+    )  # (V, D) copies of the table
+    probe_values: list[float] = field(
+        default_factory=list
+    )  # probe(table) at each snapshot
 
 
 def make_optimizer(name: str, params, lr: float) -> torch.optim.Optimizer:
@@ -49,7 +58,9 @@ def make_optimizer(name: str, params, lr: float) -> torch.optim.Optimizer:
         return torch.optim.SGD(params, lr=lr, momentum=0.9)
     if name == "sparse_adam":
         return torch.optim.SparseAdam(params, lr=lr)
-    raise ValueError(f"unknown optimizer {name!r}: use adam, sgd, sgd_momentum or sparse_adam")
+    raise ValueError(
+        f"unknown optimizer {name!r}: use adam, sgd, sgd_momentum or sparse_adam"
+    )
 
 
 def train(
@@ -83,19 +94,36 @@ def train(
         if probe is not None:
             hist.probe_values.append(float(probe(w)))
 
-    snap(0)
-    model.train()
-    bar = tqdm(range(1, config.steps + 1), desc="training", disable=not config.progress,
-               mininterval=0.5)
-    for step in bar:
-        idx = torch.randint(n, (config.batch_size,), generator=gen)
-        loss = model.loss(*(d[idx] for d in data))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        hist.losses.append(loss.item())
-        if step % config.snapshot_every == 0 or step == config.steps:
-            snap(step)
-            bar.set_postfix(loss=f"{hist.losses[-1]:.3f}")
-    model.eval()
+    with _torch_threads(config.threads):
+        snap(0)
+        model.train()
+        bar = tqdm(
+            range(1, config.steps + 1),
+            desc="training",
+            disable=not config.progress,
+            mininterval=0.5,
+        )
+        for step in bar:
+            idx = torch.randint(n, (config.batch_size,), generator=gen)
+            loss = model.loss(*(d[idx] for d in data))
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            hist.losses.append(loss.item())
+            if step % config.snapshot_every == 0 or step == config.steps:
+                snap(step)
+                bar.set_postfix(loss=f"{hist.losses[-1]:.3f}")
+        model.eval()
     return hist
+
+
+@contextmanager
+def _torch_threads(n: int | None):
+    """Run the block with `n` torch threads, then restore the previous setting."""
+    previous = torch.get_num_threads()
+    if n is not None:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)

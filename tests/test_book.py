@@ -1,0 +1,84 @@
+"""The book builds cleanly, every notebook executes, and each stays within its budget."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import jupytext
+import pytest
+from jupyter_cache import get_cache
+
+from conftest import BUILD, ROOT, notebook_files, toc_files
+
+NOTEBOOK_BUDGET_S = 60
+BOOK_BUDGET_S = 300
+MEMORY_BUDGET_MB = 2048
+
+
+def test_book_builds_with_no_warnings(built_book):
+    log = re.sub(r"\x1b\[[0-9;]*m", "", built_book["log"])
+    problems = [
+        ln
+        for ln in log.splitlines()
+        if re.search(r"\b(WARNING|ERROR|CRITICAL)\b", ln)
+        and "Kernel is running over TCP" not in ln
+    ]
+    assert built_book["status"] == 0, "\n".join(problems[-30:]) or log[-3000:]
+    assert problems == []
+    assert "build succeeded" in log
+
+
+def test_every_toc_page_is_rendered(built_book):
+    for f in toc_files():
+        assert (built_book["html"] / f"{f}.html").exists(), f
+
+
+def test_notebooks_executed_within_budget(built_book):
+    """Execution times come from the execution cache that the build filled."""
+    cache = get_cache(str(BUILD / ".jupyter_cache"))
+    times = {}
+    for f in notebook_files():
+        nb = jupytext.read(ROOT / f)
+        record = cache.match_cache_notebook(
+            nb
+        )  # KeyError: the notebook did not execute
+        times[f] = round(record.data["execution_seconds"], 1)
+    (BUILD / "notebook-times.json").write_text(json.dumps(times, indent=1) + "\n")
+    width = max(map(len, times))
+    print("\nnotebook execution times (s)")
+    for f, s in times.items():
+        print(f"  {f:<{width}}  {s:6.1f}")
+    total = sum(times.values())
+    print(f"  {'total':<{width}}  {total:6.1f}")
+    slow = {f: s for f, s in times.items() if s > NOTEBOOK_BUDGET_S}
+    assert not slow, f"over {NOTEBOOK_BUDGET_S} s: {slow}"
+    assert total <= BOOK_BUDGET_S
+
+
+def test_peak_memory_within_budget(built_book):
+    peak = built_book["info"]["peak_rss_mb_largest_process"]
+    print(f"\npeak memory of the largest build process: {peak:.0f} MB")
+    assert peak <= MEMORY_BUDGET_MB
+
+
+def test_no_executed_notebooks_are_committed():
+    import subprocess
+
+    tracked = subprocess.run(
+        ["git", "ls-files", "chapters/*.ipynb"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    assert tracked == []
+
+
+@pytest.mark.parametrize("f", notebook_files())
+def test_chapter_has_header_learning_goals_and_exercises(f):
+    text = (ROOT / f).read_text()
+    assert "jupytext:" in text and "format_name: myst" in text
+    if "chapters/" in f and not f.endswith(("questions.md", "instructor-guide.md")):
+        assert "What you will learn" in text, f
+        assert "Run time" in text, f
+        assert text.count("{exercise}") >= 3, f"{f} has fewer than 3 exercises"
