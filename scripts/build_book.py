@@ -25,7 +25,8 @@ BUILD = ROOT / "_build"
 
 def package_hash() -> str:
     h = hashlib.sha256()
-    for p in sorted((ROOT / "code" / "embedlab").rglob("*.py")):
+    sources = [*(ROOT / "code" / "embedlab").rglob("*.py"), *(ROOT / "_ext").glob("*.py")]
+    for p in sorted(sources):
         h.update(p.relative_to(ROOT).as_posix().encode())
         h.update(p.read_bytes())
     for name in ("_config.yml", "_toc.yml", "requirements.txt"):

@@ -58,7 +58,8 @@ def _open(browser, url):
     origin = url.split("/", 3)[:3]
 
     def on_console(msg):
-        if msg.type == "error":
+        # pydata-sphinx-theme reports a first visit (no colour mode stored yet) as an error.
+        if msg.type == "error" and "invalid theme mode" not in msg.text:
             (
                 external if "ERR_" in msg.text or "net::" in msg.text else problems
             ).append(f"console: {msg.text}")

@@ -1,10 +1,12 @@
 """embedlab: the shared code of "Where Do Input Embeddings Come From?".
 
-The pipeline, one module per step: `toyworld` and `vocab` (text -> tokens -> ids), `models`
+The pipeline, one module per step: `toyworld`, `vocab` and `bpe` (text -> tokens -> ids),
+`lookup` and `gradients` (the table and how it is updated), `models`
 (a table inside a model), `training` (one seeded loop that records snapshots), `probes`
 (does the table have structure?), `projection` (aligned 2-D views over time) and `plots`.
 """
 
+from .bpe import BPETokenizer
 from .models import MLPLanguageModel, next_token_examples
 from .probes import chance_purity, nearest_neighbours, neighbour_purity, purity_null
 from .projection import AlignedPCA, procrustes_align, tsne_frames
@@ -14,6 +16,7 @@ from .vocab import Vocab
 
 __all__ = [
     "AlignedPCA",
+    "BPETokenizer",
     "History",
     "MLPLanguageModel",
     "ToyWorld",

@@ -1,0 +1,246 @@
+"""Checks for the exercises on the encoder's input, pretrained tables and transfer.
+
+Each check compares an answer with a reference computed here and, when it is wrong,
+recognises the usual slips: a missing sqrt(D), sine and cosine swapped, the query counted as
+its own neighbour, a least-squares map where an orthogonal one was asked for, ...
+
+What it deliberately does not do: train models (the exercises pass in what they built).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from ..encoder import TinyEncoder, sinusoidal_positions
+from ..transfer import fit_least_squares, fit_procrustes
+from . import CheckError, as_array, check_close, passed
+
+
+def _close(a, b, atol: float = 1e-4) -> bool:
+    a, b = as_array(a), as_array(b)
+    return a.shape == b.shape and bool(np.allclose(a, b, atol=atol))
+
+
+def check_layer1_input(answer, model: TinyEncoder, ids: torch.Tensor) -> str:
+    """The tensor layer 1 receives in eval mode: LayerNorm(sqrt(D) * E[ids] + P[:T])."""
+    cfg = model.cfg
+    with torch.no_grad():
+        rows = model.embedding(ids)  # (B, T, D)
+        pos = model.input.position[: ids.shape[1]]  # (T, D)
+        norm = model.input.norm
+        expected = norm(math.sqrt(cfg.dim) * rows + pos)
+        slips = {
+            "you forgot to multiply the table rows by sqrt(D) before adding positions": norm(
+                rows + pos
+            ),
+            "you scaled the positions too: only the token rows are multiplied by sqrt(D)": norm(
+                math.sqrt(cfg.dim) * (rows + pos)
+            ),
+            "the positions are missing: add model.input.position[:T]": norm(
+                math.sqrt(cfg.dim) * rows
+            ),
+            "the LayerNorm is missing: apply model.input.norm to the sum": math.sqrt(
+                cfg.dim
+            )
+            * rows
+            + pos,
+        }
+    a = as_array(answer)
+    if a.shape != tuple(expected.shape):
+        raise CheckError(
+            f"shape {a.shape}, expected {tuple(expected.shape)} = (batch, "
+            "positions, dim): one D-vector per token of every sentence"
+        )
+    for hint, wrong in slips.items():
+        if _close(a, wrong) and not _close(a, expected):
+            raise CheckError(hint)
+    check_close(a, expected, "layer-1 input", atol=1e-4)
+    return passed("That is exactly what the first encoder layer receives.")
+
+
+def check_sinusoidal(answer, n_positions: int, dim: int) -> str:
+    """The (T, D) sinusoidal table: sin in even columns, cos in odd ones."""
+    expected = sinusoidal_positions(n_positions, dim).numpy()
+    a = as_array(answer)
+    if a.shape == expected.T.shape and a.shape != expected.shape:
+        raise CheckError("transposed: one row per position, one column per dimension")
+    swapped = expected.copy()
+    swapped[:, 0::2], swapped[:, 1::2] = expected[:, 1::2], expected[:, 0::2]
+    if _close(a, swapped):
+        raise CheckError(
+            "sine and cosine are swapped: even columns 2i get sin, odd 2i+1 cos"
+        )
+    p = np.arange(n_positions)[:, None]
+    i = np.arange(dim // 2)
+    wrong_exp = np.zeros_like(expected)
+    wrong_exp[:, 0::2] = np.sin(p / 10000 ** (i / dim))
+    wrong_exp[:, 1::2] = np.cos(p / 10000 ** (i / dim))
+    if _close(a, wrong_exp):
+        raise CheckError(
+            "the exponent is 2i/D, where 2i is the even column index; you used "
+            "i/D, so the wavelengths grow too slowly"
+        )
+    check_close(a, expected, "positions", atol=1e-5)
+    return passed("Positions match the formula of Vaswani et al. (2017).")
+
+
+def check_tied_saving(answer: int, vocab_size: int, dim: int) -> str:
+    """Tying removes one V x D matrix of parameters, nothing else."""
+    expected = vocab_size * dim
+    if answer == 2 * expected:
+        raise CheckError(
+            "tying removes one table, not two: the input table is still there"
+        )
+    if answer in (expected + vocab_size, expected - vocab_size):
+        raise CheckError(
+            "the output bias (V numbers) is kept in both models; do not count it"
+        )
+    if answer != expected:
+        raise CheckError(
+            f"{answer} is not the saving; it is the size of one (V, D) matrix"
+        )
+    return passed(f"Tying saves V x D = {expected} parameters.")
+
+
+def check_tied_gradient(total, g_in, g_out) -> str:
+    """A shared table's gradient is the sum of what its two uses send back."""
+    t = as_array(total, "total")
+    if _close(t, as_array(g_in)) and not _close(t, as_array(g_in) + as_array(g_out)):
+        raise CheckError(
+            "that is only the input side (the lookup); add the output layer's"
+        )
+    if _close(t, as_array(g_out)) and not _close(t, as_array(g_in) + as_array(g_out)):
+        raise CheckError("that is only the output side; add the lookup's contribution")
+    if _close(t, (as_array(g_in) + as_array(g_out)) / 2):
+        raise CheckError("gradients of the two uses add up; do not average them")
+    check_close(t, as_array(g_in) + as_array(g_out), "gradient", atol=1e-6)
+    return passed(
+        "Input side + output side = the gradient autograd gives the shared table."
+    )
+
+
+def check_neighbours(answer, table, tokens, query: str, k: int = 5) -> str:
+    """The k tokens with the highest cosine similarity to `query`, query excluded."""
+    w = torch.as_tensor(as_array(table), dtype=torch.float32)
+    q = list(tokens).index(query)
+    cos = F.cosine_similarity(w, w[q][None], dim=1)
+    order = [int(i) for i in torch.argsort(cos, descending=True) if int(i) != q][:k]
+    expected = [tokens[i] for i in order]
+    answer = list(answer)
+    if answer and all(isinstance(a, (int, np.integer)) for a in answer):
+        raise CheckError("these are ids; map them back to tokens")
+    if query in answer:
+        raise CheckError("the query itself is its own nearest neighbour; leave it out")
+    dots = w @ w[q]
+    by_dot = [
+        tokens[int(i)] for i in torch.argsort(dots, descending=True) if int(i) != q
+    ][:k]
+    if answer == by_dot and by_dot != expected:
+        raise CheckError(
+            "you ranked by dot product: long rows win; divide by the norms "
+            "(cosine similarity)"
+        )
+    if sorted(answer) == sorted(expected) and answer != expected:
+        raise CheckError("the right tokens in the wrong order: most similar first")
+    if answer != expected:
+        raise CheckError(
+            f"{len(set(answer) & set(expected))} of your {len(answer)} tokens "
+            "are among the nearest; rank all rows by cosine similarity"
+        )
+    return passed(f"The {k} nearest neighbours of {query!r}.")
+
+
+def check_procrustes(answer, x, y) -> str:
+    """The orthogonal map W minimizing ||x W - y||."""
+    w = as_array(answer)
+    expected = fit_procrustes(x, y)
+    if w.shape != expected.shape:
+        raise CheckError(
+            f"shape {w.shape}, expected {expected.shape} = (source dim, target dim)"
+        )
+    if _close(w, expected.T) and not _close(w, expected):
+        raise CheckError(
+            "transposed: with rows as words the map is applied as x @ W, "
+            "W = U V^T from the SVD of x^T y"
+        )
+    if not np.allclose(w.T @ w, np.eye(len(w)), atol=1e-6):
+        if _close(w, fit_least_squares(x, y)):
+            raise CheckError(
+                "that is the least-squares map, which is not orthogonal; take "
+                "the SVD of x^T y and keep U V^T"
+            )
+        raise CheckError("W is not orthogonal (W^T W != I): drop the singular values")
+    check_close(w, expected, "map", atol=1e-6)
+    return passed("An orthogonal map: it rotates the source space, lengths unchanged.")
+
+
+def check_drift(answer, before, after) -> str:
+    """Per-row Euclidean distance between two snapshots of a table."""
+    b, a = as_array(before), as_array(after)
+    expected = np.linalg.norm(a - b, axis=1)
+    ans = as_array(answer)
+    if ans.shape == (b.shape[1],):
+        raise CheckError("one number per column: take the norm along axis=1 (per row)")
+    if _close(ans, expected**2):
+        raise CheckError("squared distances: take the square root")
+    if _close(ans, np.linalg.norm(a, axis=1) - np.linalg.norm(b, axis=1)):
+        raise CheckError(
+            "a change of length is not a distance: subtract rows, then norm"
+        )
+    check_close(ans, expected, "drift", atol=1e-6)
+    return passed("One distance per row.")
+
+
+def check_copied_rows(table, old_table, old_tokens, new_tokens) -> str:
+    """Shared tokens carry their old row (matched by token, not by position); the other
+    rows are initialized with something that is not all zeros."""
+    t, old = as_array(table), as_array(old_table)
+    if t.shape != (len(new_tokens), old.shape[1]):
+        raise CheckError(
+            f"shape {t.shape}, expected {(len(new_tokens), old.shape[1])} = "
+            "(new vocabulary size, dim)"
+        )
+    where = {tok: i for i, tok in enumerate(old_tokens)}
+    shared = [(i, where[tok]) for i, tok in enumerate(new_tokens) if tok in where]
+    bad = [(i, j) for i, j in shared if not np.allclose(t[i], old[j])]
+    if bad:
+        i, _ = bad[0]
+        if i < len(old) and np.allclose(t[i], old[i]):
+            raise CheckError(
+                f"row {i} ({new_tokens[i]!r}) holds old row {i}: match rows by "
+                "token, not by position; the ids differ between vocabularies"
+            )
+        raise CheckError(
+            f"{len(bad)} shared tokens do not carry their old row, e.g. "
+            f"{new_tokens[i]!r}"
+        )
+    new = [i for i, tok in enumerate(new_tokens) if tok not in where]
+    if new and np.allclose(t[new], 0):
+        raise CheckError(
+            "the new rows are all zeros: every new token starts as the same "
+            "vector; draw them at random with the old rows' mean and std"
+        )
+    return passed(f"{len(shared)} rows copied, {len(new)} initialized afresh.")
+
+
+def check_row_norms(answer, table) -> str:
+    """The Euclidean length of every row, (V,)."""
+    t = as_array(table)
+    expected = np.linalg.norm(t, axis=1)
+    a = as_array(answer)
+    if a.shape == (t.shape[1],):
+        raise CheckError(
+            "one number per column: the norm of a row is taken along axis 1 (dim=1)"
+        )
+    if _close(a, expected**2):
+        raise CheckError("squared lengths: take the square root")
+    if _close(a, np.abs(t).sum(axis=1)):
+        raise CheckError(
+            "that is the L1 norm (sum of absolute values); use the Euclidean"
+        )
+    check_close(a, expected, "row norms", atol=1e-4)
+    return passed("One Euclidean length per row.")
