@@ -79,8 +79,10 @@ def plot_init_grid(grid: dict[tuple[str, int], dict]):
             data = grid[(s, d)]
             _cos_hist(ax, data, PALETTE[i % len(PALETTE)])
             ax.set_yticks([])
-            ax.text(0.02, 0.95, f"std {data['cos_std']:.2f}", transform=ax.transAxes,
-                    fontsize=7, va="top")
+            ax.set_ylim(0, ax.get_ylim()[1] * 1.35)  # headroom: the label clears the bars
+            ax.text(0.5, 0.96, f"std {data['cos_std']:.2f}", transform=ax.transAxes,
+                    fontsize=8, va="top", ha="center", zorder=3,
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
             if i == 0:
                 ax.set_title(f"D = {d}", fontsize=9)
             if j == 0:

@@ -11,6 +11,7 @@ What it deliberately does not do: compute anything it draws.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
@@ -218,10 +219,7 @@ def pipeline_figure(
     more = "\n…" if len(tokens) > show else ""
     vec = ["[" + " ".join(f"{v:+.1f}" for v in r[:2]) + " …]" for r in rows[:show]]
     stages = [
-        (
-            "text",
-            "\n".join(text[i : i + 14] for i in range(0, min(len(text), 42), 14)) + "…",
-        ),
+        ("text", "\n".join(textwrap.wrap(text, 13)[:3]) + " …"),
         ("tokens", "\n".join(tokens[:show]) + more),
         ("ids", "\n".join(str(i) for i in ids[:show]) + more),
         (
@@ -282,3 +280,73 @@ def pipeline_figure(
         ax.set_title(title, fontsize=12)
     fig.tight_layout()
     return fig
+
+
+def timelapse_curves(
+    frames: Sequence[np.ndarray],
+    words: Sequence[str],
+    categories: Sequence[str],
+    steps: Sequence[int],
+    curves: dict[str, tuple[Sequence[float], Sequence[float]]],
+    title: str = "The table during training",
+    interval: int = 250,
+    reference: dict[str, float] | None = None,
+) -> animation.FuncAnimation:
+    """Like `timelapse`, with any number of curves beside the scatter, stacked one panel
+    each in a right-hand column.
+
+    `curves` maps a y-axis label to (x steps, values); every panel shares the step axis of
+    the frames, and a marker on each curve shows the value at the current frame's step
+    (interpolated when the curve was recorded at other steps). `reference` optionally draws
+    a dashed horizontal line (e.g. chance) in the panel of the same name.
+    """
+    if len(frames) != len(steps):
+        raise ValueError(f"{len(frames)} frames but {len(steps)} steps")
+    k = max(1, len(curves))
+    fig = plt.figure(figsize=(10, 5.2), dpi=80)
+    grid = fig.add_gridspec(k, 2, width_ratios=[1.5, 1])
+    ax = fig.add_subplot(grid[:, 0])  # the scatter spans the left column
+    axes = [ax] + [fig.add_subplot(grid[i, 1]) for i in range(len(curves))]
+    lo, hi = _limits(frames)
+    colours = category_colours(categories)
+    sc = ax.scatter(frames[0][:, 0], frames[0][:, 1], c=[colours[c] for c in categories],
+                    s=30, edgecolor="white", linewidth=0.5)
+    labels = [ax.annotate(w, frames[0][i], fontsize=6, xytext=(3, 2),
+                          textcoords="offset points", color="#333333")
+              for i, w in enumerate(words)]
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
+    ax.set_xlabel("component 1")
+    ax.set_ylabel("component 2")
+    for cat, col in colours.items():
+        if cat in categories:
+            ax.scatter([], [], color=col, label=cat, s=20)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=6,
+              frameon=False)
+    heading = ax.set_title("", fontsize=10)
+    markers = []
+    for i, (name, (xs, ys)) in enumerate(curves.items()):
+        cax = axes[1 + i]
+        cax.plot(xs, ys, color=PALETTE[(3 + i) % len(PALETTE)], lw=1)
+        if reference and name in reference:
+            cax.axhline(reference[name], color=GREY, linestyle="--", lw=1)
+        (m,) = cax.plot([], [], "o", color="#000000", markersize=7)
+        markers.append((m, np.asarray(xs, float), np.asarray(ys, float)))
+        cax.set_xlim(min(steps[0], xs[0]), max(steps[-1], xs[-1]))
+        cax.set_xlabel("training step" if i == len(curves) - 1 else "")
+        cax.set_ylabel(name, fontsize=9)
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+
+    def update(t):
+        sc.set_offsets(frames[t])
+        for lab, p in zip(labels, frames[t], strict=True):
+            lab.xy = p
+        heading.set_text(f"step {steps[t]}")
+        for m, xs, ys in markers:
+            m.set_data([steps[t]], [np.interp(steps[t], xs, ys)])
+        return (sc, *labels)
+
+    anim = animation.FuncAnimation(fig, update, frames=len(frames), interval=interval)
+    plt.close(fig)
+    return anim

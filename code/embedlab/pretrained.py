@@ -11,7 +11,7 @@ What it deliberately does not do: run the encoder's layers.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 MINILM_TABLE_KEY = "embeddings.word_embeddings.weight"
@@ -32,12 +32,12 @@ def minilm_table():
 
     path = minilm_dir() / "model.safetensors"
     with safe_open(str(path), framework="pt") as f:
-        if MINILM_TABLE_KEY not in f.keys():
+        if MINILM_TABLE_KEY not in f.keys():  # noqa: SIM118 (safe_open has no `in`)
             raise KeyError(f"{path} has no tensor {MINILM_TABLE_KEY!r}")
         return f.get_tensor(MINILM_TABLE_KEY).float()
 
 
-@lru_cache(maxsize=None)
+@cache
 def minilm_tokenizer():
     """The model's WordPiece tokenizer with its fixed padding and truncation turned off."""
     from tokenizers import Tokenizer
@@ -46,3 +46,58 @@ def minilm_tokenizer():
     tok.no_padding()
     tok.no_truncation()
     return tok
+
+
+def minilm_itos() -> list[str]:
+    """Token of every row of the table, in id order (30522 strings)."""
+    vocab = minilm_tokenizer().get_vocab()
+    itos = [""] * len(vocab)
+    for token, i in vocab.items():
+        itos[i] = token
+    return itos
+
+
+def minilm_tensor_shapes() -> dict[str, tuple[int, ...]]:
+    """Name -> shape of every tensor in the model file (read from the header only)."""
+    from safetensors import safe_open
+
+    with safe_open(str(minilm_dir() / "model.safetensors"), framework="pt") as f:
+        names = list(f.keys())  # safe_open is not a dict: `in f` does not work
+        return {k: tuple(f.get_slice(k).get_shape()) for k in names}
+
+
+def table_neighbours(table, itos, query: str, k: int = 8) -> list[tuple[str, float]]:
+    """The k rows most cosine-similar to the row of `query` (itself excluded).
+
+    Compares one row with all rows, (V,), never the (V, V) matrix a 30522-row table would
+    need (3.7 GB).
+    """
+    import torch
+
+    if query not in itos:
+        raise KeyError(f"{query!r} is not a token of this vocabulary")
+    t = torch.as_tensor(table)
+    i = list(itos).index(query)
+    sims = torch.nn.functional.normalize(t, dim=1) @ torch.nn.functional.normalize(
+        t[i], dim=0
+    )
+    sims[i] = -float("inf")
+    top = sims.topk(k)
+    return [
+        (itos[j], float(v))
+        for v, j in zip(top.values, top.indices.tolist(), strict=True)
+    ]
+
+
+def wordpiece_counts(texts, tokenizer=None):
+    """How often each id occurs when `texts` (an iterable of str) are tokenized, (V,).
+
+    Special tokens ([CLS], [SEP]) are not added, so they count 0. Returns a NumPy array.
+    """
+    import numpy as np
+
+    tok = tokenizer or minilm_tokenizer()
+    counts = np.zeros(tok.get_vocab_size(), dtype=np.int64)
+    for enc in tok.encode_batch(list(texts), add_special_tokens=False):
+        np.add.at(counts, enc.ids, 1)
+    return counts

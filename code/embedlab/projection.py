@@ -88,6 +88,7 @@ def tsne_frames(
     baseline).
     """
     from sklearn.manifold import TSNE
+    from threadpoolctl import threadpool_limits
     from tqdm.auto import tqdm
 
     frames = _stack(frames)
@@ -108,5 +109,27 @@ def tsne_frames(
             tsne = TSNE(
                 2, perplexity=perplexity, init="pca", max_iter=500, random_state=seed
             )
-        out.append(tsne.fit_transform(f))
+        # One BLAS/OpenMP thread: for a few hundred points a second thread only adds
+        # overhead, and after torch has run it made t-SNE ~10x slower here.
+        with threadpool_limits(1):
+            out.append(tsne.fit_transform(f))
     return out
+
+
+def frame_displacement(frames: Sequence) -> float:
+    """How much a time-lapse jumps: the mean distance a point moves between consecutive
+    frames, divided by the frames' mean spread (root-mean-square distance to the centre),
+    so pictures on different scales (PCA, t-SNE) compare. 0 = nothing moves."""
+    frames = _stack(frames)
+    if len(frames) < 2:
+        raise ValueError("need at least two frames to measure movement")
+    moves = [np.linalg.norm(frames[t + 1] - frames[t], axis=1).mean()
+             for t in range(len(frames) - 1)]
+    spread = np.mean([np.sqrt(((f - f.mean(axis=0)) ** 2).sum(axis=1).mean())
+                      for f in frames])
+    return float(np.mean(moves) / spread) if spread > 0 else 0.0
+
+
+def per_frame_pca(frames: Sequence, n_components: int = 2) -> list[np.ndarray]:
+    """The naive time-lapse: a separate PCA for every frame (axes may flip or swap)."""
+    return [AlignedPCA(n_components).fit_transform([f])[0] for f in _stack(frames)]

@@ -103,7 +103,7 @@ def check_mlp_logits(answer, model, ids: torch.Tensor) -> str:
         swapped = model.out(torch.tanh(model.hidden(e.transpose(1, 2).flatten(1)))).numpy()
     if a.shape == want.shape:
         if np.allclose(a, want, atol=1e-4):
-            return passed("your forward pass matches the model's.")
+            return passed("Your forward pass matches the model's.")
         if np.allclose(a, F.softmax(torch.from_numpy(want), dim=1).numpy(), atol=1e-5):
             raise CheckError("these are probabilities (you applied softmax); the model "
                              "returns logits, and cross_entropy applies the softmax itself.")
@@ -164,7 +164,7 @@ def check_cbow_input(answer, table, context_ids: Sequence[int]) -> str:
         raise CheckError(f"answer has shape {a.shape}, expected one vector of size "
                          f"{want.shape[0]}: average the context rows over axis 0.")
     if np.allclose(a, want, atol=1e-5):
-        return passed("the mean of the context rows.")
+        return passed("The mean of the context rows.")
     if np.allclose(a, t[ids].sum(axis=0), atol=1e-5):
         raise CheckError("that is the sum of the rows; CBOW uses their mean (divide by "
                          f"the {len(ids)} context words).")
@@ -183,7 +183,7 @@ def check_ns_loss(answer, v, u_pos, u_neg) -> str:
     a = float(_np(answer))
     want = ns_loss(v, u_pos, u_neg)
     if np.isclose(a, want, rtol=1e-5, atol=1e-7):
-        return passed(f"loss = {want:.4f}.")
+        return passed(f"Loss = {want:.4f}.")
     vv, up, un = (torch.as_tensor(_np(x), dtype=torch.float64) for x in (v, u_pos, u_neg))
     wrong_sign = float(-F.logsigmoid(up @ vv) - F.logsigmoid(un @ vv).sum())
     mean_neg = float(-F.logsigmoid(up @ vv) - F.logsigmoid(-(un @ vv)).mean())
@@ -214,7 +214,7 @@ def check_displacement(answer, frames: Sequence) -> str:
     want = float(np.mean(steps))
     a = float(_np(answer))
     if np.isclose(a, want, rtol=1e-6):
-        return passed(f"points move {want:.3g} per frame on average.")
+        return passed(f"Points move {want:.3g} per frame on average.")
     if np.isclose(a, float(np.mean([s**2 for s in steps])), rtol=1e-6):
         raise CheckError("you averaged squared distances: take the square root per point "
                          "(np.linalg.norm) before averaging.")
@@ -245,7 +245,7 @@ def check_procrustes(answer, a, b) -> str:
     want = u @ vt
     if np.allclose(r, want, atol=1e-6):
         err = np.linalg.norm(a_ @ r - b_) / np.linalg.norm(b_)
-        return passed(f"the rotated frame is {err:.3f} (relative) away from its target.")
+        return passed(f"The rotated frame is {err:.3f} (relative) away from its target.")
     if np.allclose(r, want.T, atol=1e-6):
         raise CheckError("that rotates b onto a (the transpose): the exercise moves a onto "
                          "b, so take the SVD of a.T @ b.")
@@ -265,7 +265,7 @@ def check_first_step(answer, steps: Sequence[int], values: Sequence[float],
     except (TypeError, ValueError):
         raise CheckError(f"answer should be one step number, got {answer!r}") from None
     if a == want:
-        return passed(f"step {want} (snapshot {above[0]}).")
+        return passed(f"Step {want} (snapshot {above[0]}).")
     if a == above[0] and a != want:
         raise CheckError("that is the snapshot's index; give its training step "
                          "(history.snapshot_steps[index]).")

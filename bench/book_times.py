@@ -1,0 +1,108 @@
+"""How long the book takes: a cold build, a cached rebuild, each notebook, peak memory.
+
+The repository is copied (sources only: no .venv, _build or .git) into a temporary
+folder and built there with `jupyter-book build -n -W --keep-going`, so the team's own
+`_build` is never touched. The first build executes every notebook (cold); the second finds
+them all in the jupyter cache (cached). Per-notebook execution seconds come from the cold
+build's cache records, as `tests/test_book.py` reads them. Peak memory is the largest
+child process (`getrusage(RUSAGE_CHILDREN).ru_maxrss`, i.e. the build or one of its kernels);
+Linux carries a parent's peak into its children, so run this before anything large.
+The reference column holds the budgets: 300 s for the book, 60 s per notebook, 2048 MB.
+
+What it deliberately does not do: build into the repository, or fail when the build has
+warnings (it reports the exit status; `make test` is the judge of warnings).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import Row, timed
+
+ROOT = Path(__file__).resolve().parents[1]
+_SKIP = (".venv", "_build", ".git", ".hypothesis", ".pytest_cache", ".ruff_cache",
+         "__pycache__", "*.ipynb")
+
+
+@dataclass
+class BookBenchConfig:
+    book_budget_s: float = 300.0  # DESIGN.md: the whole book in <= 5 min
+    notebook_budget_s: float = 60.0  # DESIGN.md: each notebook in <= 60 s
+    memory_budget_mb: float = 2048.0  # DESIGN.md: peak memory <= 2 GB
+    keep: str = ""  # a folder to keep the copy in (default: a temporary one, deleted)
+
+
+def _build(book: Path) -> tuple[int, float, str]:
+    jb = Path(sys.executable).parent / "jupyter-book"
+    env = dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1", HF_HUB_OFFLINE="1",
+               TOKENIZERS_PARALLELISM="false")
+    proc, seconds = timed(
+        subprocess.run, [str(jb), "build", str(book), "-n", "-W", "--keep-going"],
+        cwd=book, env=env, capture_output=True, text=True,
+    )
+    return proc.returncode, seconds, proc.stdout + proc.stderr
+
+
+def notebook_seconds(book: Path) -> dict[str, float]:
+    """Execution seconds of each toc notebook, from `book`'s jupyter cache."""
+    import jupytext
+    from jupyter_cache import get_cache
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    try:
+        from conftest import notebook_files
+    finally:
+        sys.path.pop(0)
+    cache = get_cache(str(book / "_build" / ".jupyter_cache"))
+    out = {}
+    for f in notebook_files():
+        try:
+            record = cache.match_cache_notebook(jupytext.read(book / f))
+        except KeyError:  # did not execute (an error in the notebook)
+            continue
+        out[f] = round(record.data["execution_seconds"], 1)
+    return out
+
+
+def run(cfg: BookBenchConfig | None = None, progress=None) -> list[Row]:
+    cfg = cfg or BookBenchConfig()
+    tmp = Path(cfg.keep) if cfg.keep else Path(tempfile.mkdtemp(prefix="bench-book-"))
+    book = tmp / "book"
+    try:
+        shutil.copytree(ROOT, book, ignore=shutil.ignore_patterns(*_SKIP))
+        cold_status, cold_s, log = _build(book)
+        if progress:
+            progress(f"book cold build (exit {cold_status})")
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        times = notebook_seconds(book)
+        warm_status, warm_s, _ = _build(book)
+        if progress:
+            progress(f"book cached build (exit {warm_status})")
+    finally:
+        if not cfg.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+    budget = "budget"
+    rows = [
+        Row("book", f"whole book, cold (exit {cold_status})", cold_s,
+            cfg.book_budget_s, "s", budget, False),
+        Row("book", f"whole book, cached (exit {warm_status})", warm_s,
+            cfg.book_budget_s, "s", budget, False),
+        Row("book", "sum of notebook execution", sum(times.values()),
+            cfg.book_budget_s, "s", budget, False),
+        Row("book", "peak memory, largest process", peak, cfg.memory_budget_mb, "MB",
+            budget, False),
+    ]
+    for f, s in times.items():
+        rows.append(Row("book", Path(f).stem, s, cfg.notebook_budget_s, "s", budget,
+                        False))
+    if cold_status != 0:
+        tail = "\n".join(log.splitlines()[-15:])
+        print(f"warning: the cold book build exited {cold_status}:\n{tail}")
+    return rows

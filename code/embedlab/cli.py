@@ -1,0 +1,233 @@
+"""`python -m embedlab train ...`: train a table from the command line and save it.
+
+    python -m embedlab train --objective skipgram --corpus lee --dim 50 --epochs 5 \\
+        --window 5 --negative 5 --seed 0 --out runs/lee-sg
+
+Objectives: next-token (`MLPLanguageModel`, context = window), mlm (`MaskedTokenModel`,
+window words either side), cbow and skipgram (`embedlab.word2vec`, negative sampling).
+Corpora: toyworld (generated), lee and wiki (gensim's test data). DIR receives the
+snapshots (`embedlab.snapshots`), vectors.txt (word2vec text format), vectors.tsv and
+metadata.tsv (Embedding Projector). The same arguments give byte-identical files.
+
+Bad input gives a one-line error and exit status 2, with no traceback. Files are written
+into a temporary directory beside DIR and renamed at the end, so an interrupted or failed
+run leaves nothing half-written.
+
+What it deliberately does not do: evaluate (see `embedlab.evaluation`), resume, or keep
+timings in the files (they would break byte-identical output).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+OBJECTIVES = ("next-token", "cbow", "skipgram", "mlm")
+CORPORA = ("toyworld", "lee", "wiki")
+DEFAULT_MIN_COUNT = {"toyworld": 1, "lee": 5, "wiki": 5}
+N_SNAPSHOTS = 20  # default: about this many snapshots per run
+
+
+class UsageError(Exception):
+    """Bad input: reported in one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse prints usage + error; we want one line
+        raise UsageError(message)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} must not be negative")
+    return value
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be in [0, 1)")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python -m embedlab", description="Train and export embedding tables.")
+    sub = p.add_subparsers(dest="command", metavar="command", parser_class=_Parser)
+    t = sub.add_parser("train", help="train a table and write snapshots and vectors")
+    t.add_argument("--objective", choices=OBJECTIVES, required=True)
+    t.add_argument("--corpus", choices=CORPORA, required=True)
+    t.add_argument("--out", type=Path, required=True, help="output directory")
+    t.add_argument("--dim", type=_positive_int, default=50, help="vector size (50)")
+    t.add_argument("--epochs", type=_positive_int, default=5, help="passes over the text (5)")
+    t.add_argument("--window", type=_positive_int, default=5,
+                   help="context words either side; for next-token, words before (5)")
+    t.add_argument("--negative", type=_positive_int, default=5,
+                   help="noise words per pair for cbow/skipgram (5)")
+    t.add_argument("--seed", type=_non_negative_int, default=0)
+    t.add_argument("--min-count", type=_positive_int, default=None,
+                   help="drop rarer words (toyworld 1, lee and wiki 5)")
+    t.add_argument("--sample", type=_fraction, default=1e-3,
+                   help="cbow/skipgram frequent-word subsampling, 0 = off (1e-3)")
+    t.add_argument("--batch-size", type=_positive_int, default=None)
+    t.add_argument("--snapshot-every", type=_non_negative_int, default=0,
+                   help=f"steps between snapshots (0: about {N_SNAPSHOTS} per run)")
+    t.add_argument("--threads", type=_non_negative_int, default=0,
+                   help="torch threads (0: torch's default; word2vec always uses 1)")
+    t.add_argument("--force", action="store_true", help="replace an existing --out")
+    t.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    return p
+
+
+def _sentences(corpus: str):
+    if corpus == "toyworld":
+        from .toyworld import make_toyworld
+
+        world = make_toyworld()
+        return world.sentences, world.category_of
+    from .corpora import corpus_sentences
+
+    return corpus_sentences(corpus), None
+
+
+def _train_word2vec(args, sentences, min_count):
+    from .word2vec import Word2VecConfig, estimate_steps, train_word2vec
+
+    cfg = Word2VecConfig(
+        sg=args.objective == "skipgram", dim=args.dim, window=args.window,
+        negative=args.negative, epochs=args.epochs, min_count=min_count,
+        sample=args.sample, seed=args.seed, progress=not args.no_progress)
+    if args.batch_size:
+        cfg.batch_size = args.batch_size
+    cfg.snapshot_every = args.snapshot_every or max(
+        1, estimate_steps(sentences, cfg) // N_SNAPSHOTS)
+    res = train_word2vec(sentences, cfg)
+    return res.vocab, res.vectors, res.history
+
+
+def _train_model(args, sentences, min_count):
+    import torch
+
+    from .models import (
+        MaskedTokenModel,
+        MLPLanguageModel,
+        masked_examples,
+        next_token_examples,
+    )
+    from .training import TrainConfig, train
+    from .vocab import Vocab
+
+    vocab = Vocab.build(sentences, min_count=min_count)
+    torch.manual_seed(args.seed)  # the table's initialization
+    if args.objective == "next-token":
+        data = next_token_examples(sentences, vocab, context=args.window)
+        model = MLPLanguageModel(len(vocab), dim=args.dim, context=args.window)
+    else:
+        data = masked_examples(sentences, vocab, window=args.window, seed=args.seed)
+        model = MaskedTokenModel(len(vocab), dim=args.dim, window=args.window)
+    batch = args.batch_size or 256
+    steps = max(1, math.ceil(args.epochs * len(data[1]) / batch))
+    cfg = TrainConfig(steps=steps, batch_size=batch, seed=args.seed,
+                      snapshot_every=args.snapshot_every or max(1, steps // N_SNAPSHOTS),
+                      progress=not args.no_progress)
+    history = train(model, data, cfg)
+    return vocab, model.embedding.weight.detach().numpy(), history
+
+
+def _prepare_out(out: Path, force: bool) -> Path:
+    """Check --out before any work; return a fresh temporary directory beside it."""
+    if out.exists() and not force:
+        raise UsageError(f"--out {out} already exists (add --force to replace it)")
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} exists and is not a directory")
+    parent = out.absolute().parent
+    if not parent.is_dir():
+        raise UsageError(f"cannot write --out {out}: {parent} is not a directory")
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=parent))
+    except OSError as e:
+        raise UsageError(f"cannot write --out {out}: {e.strerror or e}") from None
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; DIR should look like any other
+    return tmp
+
+
+def _write(tmp: Path, args, min_count, vocab, vectors, history, category_of) -> None:
+    from .export import write_projector_tsv, write_word2vec_text
+    from .snapshots import save_snapshots
+
+    words = list(vocab.itos)
+    meta = {"objective": args.objective, "corpus": args.corpus, "dim": args.dim,
+            "epochs": args.epochs, "window": args.window, "negative": args.negative,
+            "seed": args.seed, "min_count": min_count, "sample": args.sample,
+            "steps": len(history.losses),
+            "final_loss": history.losses[-1] if history.losses else None}
+    save_snapshots(tmp, history, words, meta)
+    write_word2vec_text(tmp / "vectors.txt", words, vectors)
+    labels = {"category": [category_of(w) for w in words]} if category_of else None
+    write_projector_tsv(tmp / "vectors.tsv", tmp / "metadata.tsv", words, vectors, labels)
+
+
+def train_command(args) -> str:
+    min_count = args.min_count or DEFAULT_MIN_COUNT[args.corpus]
+    tmp = _prepare_out(args.out, args.force)
+    try:
+        from .word2vec import torch_threads
+
+        sentences, category_of = _sentences(args.corpus)
+        if args.objective in ("cbow", "skipgram"):
+            vocab, vectors, history = _train_word2vec(args, sentences, min_count)
+        else:
+            with torch_threads(args.threads):
+                vocab, vectors, history = _train_model(args, sentences, min_count)
+        _write(tmp, args, min_count, vocab, vectors, history, category_of)
+        # swap in the finished directory; the old one is removed only after the swap
+        old = tmp.with_name(tmp.name + ".old")
+        if args.out.exists():
+            os.replace(args.out, old)
+        os.replace(tmp, args.out)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return (f"wrote {args.out}: {len(vocab)} words x {args.dim} dims, "
+            f"{len(history.snapshots)} snapshots, final loss {history.losses[-1]:.4f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            raise UsageError("missing command: use `python -m embedlab train --help`")
+        print(train_command(args))
+        return 0
+    except UsageError as e:
+        print(f"embedlab: error: {e}", file=sys.stderr)
+        return 2
+    except (ValueError, OSError) as e:  # bad data or settings found while working
+        print(f"embedlab: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("embedlab: interrupted; nothing was written", file=sys.stderr)
+        return 130

@@ -1,0 +1,178 @@
+"""Scores of word vectors on real-text benchmarks: word similarity and analogies.
+
+- `similarity_spearman`: rank correlation between the cosine similarity of word pairs and
+  human judgements (WordSim353 rewards relatedness, SimLex-999 strict similarity). Pairs
+  with a word outside the vocabulary are skipped and counted, exactly as gensim's
+  `KeyedVectors.evaluate_word_pairs` does, so the two give the same number.
+- `analogy_accuracy`: "a is to b as c is to ?" by 3CosAdd (nearest unit vector to
+  b - a + c, the three question words excluded) on Mikolov's questions-words.txt, with the
+  candidates and questions restricted to the `restrict_vocab` most frequent words, as
+  gensim's `evaluate_word_analogies` does; coverage says how many questions could be asked.
+- `similarity_probe`: a function of a table alone, for recording scores during training.
+- `most_similar`: the nearest words of one query, without a V x V matrix.
+
+The files come from gensim's test data (`embedlab.corpora.data_path`). Words are compared
+in lower case, which suits vocabularies built from gensim's lower-casing tokenizers.
+
+What it deliberately does not do: train anything, or download other benchmarks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+from scipy.stats import spearmanr
+
+from .corpora import data_path
+from .vocab import Vocab
+
+SIMILARITY_FILES = {"wordsim353": "wordsim353.tsv", "simlex999": "simlex999.txt"}
+ANALOGY_FILE = "questions-words.txt"
+
+
+@cache
+def similarity_pairs(dataset: str = "wordsim353") -> tuple[tuple[str, str, float], ...]:
+    """The (word, word, human score) rows of a similarity set, lower-cased."""
+    if dataset not in SIMILARITY_FILES:
+        raise ValueError(f"unknown dataset {dataset!r}: use one of {sorted(SIMILARITY_FILES)}")
+    rows = []
+    for line in data_path(SIMILARITY_FILES[dataset]).read_text(encoding="utf-8").splitlines():
+        if not line or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 3:
+            continue
+        try:
+            rows.append((parts[0].lower(), parts[1].lower(), float(parts[2])))
+        except ValueError:
+            continue
+    return tuple(rows)
+
+
+@cache
+def analogy_questions() -> tuple[tuple[str, str, str, str, str], ...]:
+    """(section, a, b, c, expected) for every question, lower-cased."""
+    out, section = [], None
+    for line in data_path(ANALOGY_FILE).read_text(encoding="utf-8").splitlines():
+        if line.startswith(": "):
+            section = line[2:].strip()
+        elif len(line.split()) == 4 and section:
+            a, b, c, d = line.lower().split()
+            out.append((section, a, b, c, d))
+    return tuple(out)
+
+
+def _words(vocab_or_words) -> list[str]:
+    return list(vocab_or_words.itos if isinstance(vocab_or_words, Vocab) else vocab_or_words)
+
+
+def _unit(vectors) -> np.ndarray:
+    v = np.asarray(vectors, dtype=np.float64)
+    norms = np.linalg.norm(v, axis=1, keepdims=True)
+    return v / np.where(norms == 0, 1.0, norms)
+
+
+def _index(words: Sequence[str], restrict_vocab: int | None) -> dict[str, int]:
+    """Lower-cased word -> row among the first `restrict_vocab` rows (first one wins)."""
+    index: dict[str, int] = {}
+    for i, w in enumerate(words[:restrict_vocab]):
+        index.setdefault(w.lower(), i)
+    return index
+
+
+def similarity_spearman(
+    vectors, vocab_or_words, dataset: str = "wordsim353", restrict_vocab: int = 300_000
+) -> tuple[float, int, int]:
+    """(Spearman rho, pairs used, pairs in the file) of cosine similarity vs human scores."""
+    words = _words(vocab_or_words)
+    if len(words) != len(vectors):
+        raise ValueError(f"{len(words)} words for {len(vectors)} vectors")
+    index = _index(words, restrict_vocab)
+    rows = similarity_pairs(dataset)
+    used = [(index[a], index[b], s) for a, b, s in rows if a in index and b in index]
+    if len(used) < 3:
+        return float("nan"), len(used), len(rows)
+    u = _unit(vectors)
+    ia, ib, gold = (np.array(x) for x in zip(*used, strict=True))
+    model = (u[ia] * u[ib]).sum(axis=1)  # (P,) cosine of each pair
+    rho = spearmanr(gold, model).statistic
+    return float(rho), len(used), len(rows)
+
+
+@dataclass
+class AnalogyResult:
+    accuracy: float  # correct / asked (nan when nothing could be asked)
+    correct: int  # questions answered with the expected word
+    asked: int  # questions whose four words are all in the restricted vocabulary
+    total: int  # questions in the file
+    per_section: dict[str, tuple[int, int]]  # section -> (correct, asked)
+
+    @property
+    def coverage(self) -> float:
+        """Fraction of the file's questions that could be asked."""
+        return self.asked / self.total
+
+
+def analogy_accuracy(
+    vectors, vocab_or_words, restrict_vocab: int = 30_000, chunk: int = 1024
+) -> AnalogyResult:
+    """3CosAdd accuracy on questions-words.txt over the `restrict_vocab` most frequent words.
+
+    `vocab_or_words` must list the rows most frequent first (as `Vocab.build` does).
+    """
+    words = _words(vocab_or_words)
+    if len(words) != len(vectors):
+        raise ValueError(f"{len(words)} words for {len(vectors)} vectors")
+    index = _index(words, restrict_vocab)
+    questions = analogy_questions()
+    asked = [(sec, *(index[w] for w in q)) for sec, *q in questions
+             if all(w in index for w in q)]
+    per_section: dict[str, list[int]] = {}
+    correct = 0
+    u = _unit(vectors)[: min(restrict_vocab, len(words))]  # (N, D) candidates
+    for start in range(0, len(asked), chunk):
+        part = asked[start : start + chunk]
+        abcd = np.array([q[1:] for q in part])  # (Q, 4)
+        query = u[abcd[:, 1]] - u[abcd[:, 0]] + u[abcd[:, 2]]  # (Q, D)
+        sims = query @ u.T  # (Q, N)
+        rows = np.arange(len(part))[:, None]
+        sims[rows, abcd[:, :3]] = -np.inf  # never answer with a question word
+        hit = sims.argmax(axis=1) == abcd[:, 3]  # (Q,)
+        correct += int(hit.sum())
+        for (sec, *_), h in zip(part, hit, strict=True):
+            per_section.setdefault(sec, [0, 0])
+            per_section[sec][0] += int(h)
+            per_section[sec][1] += 1
+    acc = correct / len(asked) if asked else float("nan")
+    return AnalogyResult(acc, correct, len(asked), len(questions),
+                         {k: (c, n) for k, (c, n) in per_section.items()})
+
+
+def most_similar(vectors, vocab_or_words, query: str, k: int = 5):
+    """The k words of highest cosine similarity to `query` (itself excluded), with scores.
+
+    Computes one row of similarities only, so it suits large vocabularies (the probes'
+    `nearest_neighbours` builds the full V x V matrix, fine for toy tables).
+    """
+    words = _words(vocab_or_words)
+    if query not in words:
+        raise KeyError(f"{query!r} is not among the {len(words)} words")
+    u = _unit(vectors)
+    q = words.index(query)
+    sims = u @ u[q]  # (V,)
+    sims[q] = -np.inf
+    top = np.argsort(-sims, kind="stable")[:k]
+    return [(words[i], float(sims[i])) for i in top]
+
+
+def similarity_probe(vocab_or_words, dataset: str = "wordsim353"):
+    """A probe for training loops: table (V, D) -> Spearman rho on `dataset`."""
+    words = _words(vocab_or_words)
+
+    def probe(table) -> float:
+        return similarity_spearman(table, words, dataset)[0]
+
+    return probe

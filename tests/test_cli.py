@@ -1,0 +1,135 @@
+"""`python -m embedlab train`: files gensim can read, byte-identical reruns, clean failures."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from gensim.models import KeyedVectors
+
+from embedlab import cli
+from embedlab.corpora import lee_sentences
+from embedlab.snapshots import load_snapshots
+from embedlab.vocab import Vocab
+
+FILES = ("snapshots.safetensors", "snapshots.json", "vectors.txt", "vectors.tsv",
+         "metadata.tsv")
+
+
+def _run(out, objective="skipgram", *extra) -> int:
+    return cli.main(["train", "--objective", objective, "--corpus", "toyworld",
+                     "--dim", "8", "--epochs", "1", "--window", "2", "--seed", "3",
+                     "--out", str(out), "--no-progress", "--threads", "1", *extra])
+
+
+@pytest.mark.parametrize("objective", ["skipgram", "cbow", "next-token", "mlm"])
+def test_same_seed_same_bytes_and_gensim_reads_it(tmp_path, objective):
+    assert _run(tmp_path / "a", objective) == 0
+    assert _run(tmp_path / "b", objective) == 0
+    for f in FILES:
+        assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f
+    kv = KeyedVectors.load_word2vec_format(str(tmp_path / "a" / "vectors.txt"))
+    snaps = load_snapshots(tmp_path / "a")
+    assert kv.index_to_key == snaps.words
+    np.testing.assert_allclose(kv.vectors, snaps.history.snapshots[-1], rtol=1e-5,
+                               atol=1e-6)
+    assert snaps.meta["objective"] == objective and snaps.meta["seed"] == 3
+    tsv = (tmp_path / "a" / "vectors.tsv").read_text().splitlines()
+    meta = (tmp_path / "a" / "metadata.tsv").read_text().splitlines()
+    assert len(tsv) == len(kv) and len(tsv[0].split("\t")) == 8
+    assert meta[0] == "word\tcategory" and len(meta) == len(kv) + 1
+    assert "cat\tanimal" in meta
+
+
+def test_other_seed_other_vectors(tmp_path):
+    _run(tmp_path / "a")
+    cli.main(["train", "--objective", "skipgram", "--corpus", "toyworld", "--dim", "8",
+              "--epochs", "1", "--window", "2", "--seed", "4", "--out",
+              str(tmp_path / "b"), "--no-progress", "--threads", "1"])
+    assert (tmp_path / "a" / "vectors.txt").read_bytes() != \
+        (tmp_path / "b" / "vectors.txt").read_bytes()
+
+
+BAD = [
+    (["train", "--objective", "glove", "--corpus", "toyworld"], "invalid choice"),
+    (["train", "--objective", "cbow", "--corpus", "reddit"], "invalid choice"),
+    (["fit", "--objective", "cbow"], "invalid choice: 'fit'"),
+    ([], "missing command"),
+    (["train", "--objective", "cbow", "--corpus", "lee", "--dim", "0"], "at least 1"),
+    (["train", "--objective", "cbow", "--corpus", "lee", "--dim", "-3"], "at least 1"),
+    (["train", "--objective", "cbow", "--corpus", "lee", "--window", "0"], "at least 1"),
+    (["train", "--objective", "cbow", "--corpus", "lee", "--epochs", "two"],
+     "not a whole number"),
+    (["train", "--objective", "cbow", "--corpus", "lee", "--negative", "1.5"],
+     "not a whole number"),
+    (["train", "--objective", "cbow", "--corpus", "lee", "--seed", "x"],
+     "not a whole number"),
+    (["train", "--objective", "cbow", "--corpus", "lee", "--sample", "lots"], "not a number"),
+]
+
+
+@pytest.mark.parametrize("argv,message", BAD)
+def test_bad_input_one_line_exit_2(tmp_path, capsys, argv, message):
+    out = tmp_path / "out"
+    if argv and argv[0] == "train":
+        argv = [*argv, "--out", str(out)]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("embedlab: error:") and err.count("\n") == 1, err
+    assert message in err
+    assert list(tmp_path.iterdir()) == []  # nothing written, no temporary directory left
+
+
+def test_existing_out_needs_force(tmp_path, capsys):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    assert _run(out) == 2
+    assert "--force" in capsys.readouterr().err
+    assert (out / "keep.txt").read_text() == "mine"
+    assert _run(out, "skipgram", "--force") == 0
+    assert sorted(p.name for p in out.iterdir()) == sorted(FILES)
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]
+
+
+@pytest.mark.parametrize("where", ["parent-is-a-file", "missing-parent"])
+def test_unwritable_out(tmp_path, capsys, where):
+    (tmp_path / "file").write_text("x")
+    out = tmp_path / ("file" if where == "parent-is-a-file" else "no/such") / "out"
+    assert _run(out) == 2
+    err = capsys.readouterr().err
+    assert "cannot write --out" in err and err.count("\n") == 1
+
+
+def test_failure_while_writing_leaves_nothing(tmp_path, capsys, monkeypatch):
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(cli, "_write", broken)
+    assert _run(tmp_path / "out") == 2
+    assert "disk full" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_module_entry_point_has_no_traceback(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "embedlab", "train", "--objective", "cbow",
+                        "--corpus", "toyworld", "--dim", "zero", "--out",
+                        str(tmp_path / "o")], capture_output=True, text=True, timeout=60,
+                       check=False)
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr
+    want = "embedlab: error: argument --dim: 'zero' is not a whole number"
+    assert r.stderr.strip().splitlines() == [want]
+
+
+def test_lee_corpus_and_min_count(tmp_path):
+    out = tmp_path / "lee"
+    assert cli.main(["train", "--objective", "skipgram", "--corpus", "lee", "--dim", "4",
+                     "--epochs", "1", "--min-count", "20", "--out", str(out),
+                     "--no-progress"]) == 0
+    kv = KeyedVectors.load_word2vec_format(str(out / "vectors.txt"))
+    assert len(kv) == len(Vocab.build(lee_sentences(), min_count=20, specials=()))
+    # no categories for real text: metadata.tsv is one word per line, no header
+    assert (out / "metadata.tsv").read_text().splitlines() == kv.index_to_key

@@ -1,0 +1,371 @@
+"""Same seed, same bytes; the book's outputs are the same on a second run, offline.
+
+1. Training (`embedlab.training.train`, `embedlab.word2vec`) and the CLI, each run in two
+   fresh interpreters with different PYTHONHASHSEED values, write byte-identical files
+   (a different seed writes different ones, so the comparison can fail).
+2. Every toc notebook is executed once more with nbclient and its text outputs are compared
+   cell by cell with the book build's executed notebooks (`_build/jupyter_execute`).
+   That second run has non-loopback networking blocked by a `sitecustomize.py` put first
+   on the kernel's PYTHONPATH, so it also proves the book runs offline.
+
+Which outputs are compared (the rule, precisely): per code cell, the text of the first
+`stdout` stream, and the `text/plain` data of every execute_result / display_data, in
+order. stderr (progress bars, warnings), HTML and images are not compared. The book sets
+`nb_merge_streams: true`, so the build merges all of a cell's stdout into its first stream
+(myst-nb's `coalesce_streams`; it does so in place and leaves the later stream objects in
+the saved notebook, split wherever the kernel happened to flush, which is why only the first
+one is read). The fresh run's outputs go through the same `coalesce_streams` first. Then each line
+is normalised:
+- on a *timing line* every number is replaced by `#` and runs of spaces become one
+  (column widths follow the numbers). A timing line contains a number followed by a time
+  unit (`12 s`, `0.5s`, `40 ms`, `3 sec`, `2 seconds`), a rate (`words/s`, `chars/s`,
+  `it/s`, any `<word>/s`), or a word starting with `time`, `timing`, `took`,
+  `elapsed`, `wall` or `seconds` (case-insensitive);
+- a `text/plain` block whose *first* line is a timing line (a table whose column header
+  says "seconds" or "time") is a table of timings: all its lines are treated as timing lines;
+- memory addresses (`0x7f3a...`) become `0x#` on every line.
+Everything else must match exactly.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+
+from conftest import BUILD, ROOT, notebook_files
+
+# ---------------------------------------------------------------- offline blocker
+SITECUSTOMIZE = '''\
+"""Test helper: make every non-loopback network connection fail (OSError)."""
+import ipaddress
+import socket
+
+_connect, _connect_ex = socket.socket.connect, socket.socket.connect_ex
+_getaddrinfo = socket.getaddrinfo
+_LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", ""}
+
+
+def _local_host(host) -> bool:
+    if host is None:
+        return True
+    if isinstance(host, bytes):
+        host = host.decode()
+    host = str(host).split("%")[0]
+    if host.lower() in _LOCAL_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _allowed(sock, address) -> bool:
+    if sock.family == getattr(socket, "AF_UNIX", None):
+        return True
+    if isinstance(address, tuple) and address:
+        return _local_host(address[0])
+    return False
+
+
+def _blocked(what):
+    return OSError(f"network blocked by the offline test: {what}")
+
+
+def connect(self, address):
+    if not _allowed(self, address):
+        raise _blocked(address)
+    return _connect(self, address)
+
+
+def connect_ex(self, address):
+    if not _allowed(self, address):
+        raise _blocked(address)
+    return _connect_ex(self, address)
+
+
+def getaddrinfo(host, *args, **kwargs):
+    if not _local_host(host):
+        raise socket.gaierror(socket.EAI_NONAME, f"name lookup blocked: {host}")
+    return _getaddrinfo(host, *args, **kwargs)
+
+
+socket.socket.connect = connect
+socket.socket.connect_ex = connect_ex
+socket.getaddrinfo = getaddrinfo
+socket._EMBEDLAB_OFFLINE = True
+'''
+
+
+@pytest.fixture(scope="module")
+def offline_env(tmp_path_factory):
+    """os.environ plus a PYTHONPATH that starts with the blocking sitecustomize."""
+    d = tmp_path_factory.mktemp("offline")
+    (d / "sitecustomize.py").write_text(SITECUSTOMIZE)
+    path = os.pathsep.join(p for p in (str(d), os.environ.get("PYTHONPATH")) if p)
+    return dict(os.environ, PYTHONPATH=path)
+
+
+PROBE = textwrap.dedent('''
+    import socket, sys, os, tempfile
+    assert socket._EMBEDLAB_OFFLINE
+    def fails(fn):
+        try:
+            fn()
+        except OSError as e:
+            return "blocked" in str(e)
+        return False
+    out = []
+    out.append(fails(lambda: socket.create_connection(("93.184.216.34", 80), 1)))
+    out.append(fails(lambda: socket.socket().connect_ex(("10.0.0.1", 80))))
+    out.append(fails(lambda: socket.socket(socket.AF_INET6).connect(("2001:db8::1", 80))))
+    out.append(fails(lambda: socket.getaddrinfo("pypi.org", 443)))
+    import urllib.request
+    try:
+        urllib.request.urlopen("http://example.com", timeout=2)
+        out.append(False)
+    except OSError:
+        out.append(True)
+    srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1)
+    c = socket.create_connection(srv.getsockname(), 1)  # loopback by address
+    c.close()
+    c = socket.create_connection(("localhost", srv.getsockname()[1]), 1)  # by name
+    c.close()
+    path = os.path.join(tempfile.mkdtemp(), "s")
+    u = socket.socket(socket.AF_UNIX); u.bind(path); u.listen(1)
+    v = socket.socket(socket.AF_UNIX); v.connect(path); v.close()
+    print(out)
+''')
+
+
+def test_blocker_blocks_remote_and_allows_loopback(offline_env):
+    proc = subprocess.run([sys.executable, "-c", PROBE], env=offline_env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == str([True] * 5)
+
+
+def test_blocker_is_not_active_without_the_path():
+    assert not hasattr(socket, "_EMBEDLAB_OFFLINE")  # this process is unpatched
+    proc = subprocess.run(
+        [sys.executable, "-c", "import socket; print(hasattr(socket, '_EMBEDLAB_OFFLINE'))"],
+        capture_output=True, text=True, timeout=60)
+    assert proc.stdout.strip() == "False"
+
+
+# ---------------------------------------------------------------- byte-identical training
+TRAIN = textwrap.dedent('''
+    import sys, torch
+    from embedlab.models import MLPLanguageModel, next_token_examples
+    from embedlab.snapshots import save_snapshots
+    from embedlab.toyworld import make_toyworld
+    from embedlab.training import TrainConfig, train
+    from embedlab.vocab import Vocab
+    from embedlab.word2vec import Word2VecConfig, train_word2vec
+    out = sys.argv[1]
+    for seed in map(int, sys.argv[2:]):
+        w = make_toyworld(600, seed=seed)
+        v = Vocab.build(w.sentences)
+        x, y = next_token_examples(w.sentences, v, context=2)
+        torch.manual_seed(seed)
+        m = MLPLanguageModel(len(v), dim=8)
+        h = train(m, (x, y), TrainConfig(steps=60, snapshot_every=20, seed=seed,
+                                         progress=False))
+        save_snapshots(f"{out}/seed{seed}/mlp", h, v.itos, {"seed": seed})
+        r = train_word2vec(w.sentences, Word2VecConfig(dim=8, epochs=2, min_count=1,
+                           seed=seed, batch_size=256, share_negatives=16,
+                           snapshot_every=5, progress=False))
+        save_snapshots(f"{out}/seed{seed}/w2v", r.history, r.words, {"seed": seed})
+''')
+
+
+def _files(d: Path) -> dict[str, bytes]:
+    return {p.relative_to(d).as_posix(): p.read_bytes()
+            for p in sorted(d.rglob("*")) if p.is_file()}
+
+
+def _in_fresh_process(args: list[str], hash_seed: str, cwd=ROOT) -> None:
+    env = dict(os.environ, PYTHONHASHSEED=hash_seed)
+    proc = subprocess.run([sys.executable, *args], env=env, cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def test_training_is_byte_identical_across_processes(tmp_path):
+    _in_fresh_process(["-c", TRAIN, str(tmp_path / "a"), "0", "1"], hash_seed="1")
+    _in_fresh_process(["-c", TRAIN, str(tmp_path / "b"), "0"], hash_seed="2")
+    a, b = _files(tmp_path / "a" / "seed0"), _files(tmp_path / "b" / "seed0")
+    other = _files(tmp_path / "a" / "seed1")
+    assert sorted(a) == ["mlp/snapshots.json", "mlp/snapshots.safetensors",
+                         "w2v/snapshots.json", "w2v/snapshots.safetensors"]
+    for f in a:
+        assert a[f] == b[f], f"{f} differs between two runs with the same seed"
+    # a different seed gives different tables, so the comparison above can fail
+    assert a["mlp/snapshots.safetensors"] != other["mlp/snapshots.safetensors"]
+    assert a["w2v/snapshots.safetensors"] != other["w2v/snapshots.safetensors"]
+
+
+def test_cli_is_byte_identical_across_processes(tmp_path):
+    """tests/test_cli.py reruns the CLI in one process; here two fresh interpreters
+    with different hash seeds (set and dict order must not leak into the files)."""
+    for name, hash_seed in (("a", "11"), ("b", "12")):
+        _in_fresh_process(
+            ["-m", "embedlab", "train", "--objective", "cbow", "--corpus", "toyworld",
+             "--dim", "8", "--epochs", "1", "--window", "2", "--seed", "5",
+             "--out", str(tmp_path / name), "--no-progress", "--threads", "1"],
+            hash_seed)
+    a, b = _files(tmp_path / "a"), _files(tmp_path / "b")
+    assert "vectors.txt" in a and "snapshots.safetensors" in a
+    assert a == b
+
+
+# ---------------------------------------------------------------- the book, twice
+_NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)*(?:[eE][-+]?\d+)?")
+_TIMING = re.compile(
+    r"\d\s*(?:ms|s|secs?|seconds?)\b|\b\w+/s\b"
+    r"|\b(?:time|timing|took|elapsed|wall|seconds)",
+    re.IGNORECASE,
+)
+_ADDRESS = re.compile(r"\b0x[0-9a-fA-F]+")
+
+
+def _mask(line: str) -> str:
+    return re.sub(r" {2,}", " ", _NUMBER.sub("#", line))
+
+
+def normalise(text: str, table: bool = False) -> str:
+    """Mask what legitimately differs between runs (see the module docstring).
+    `table=True` (text/plain): a block whose first line is a timing line is all timings."""
+    lines = text.splitlines()
+    all_timing = table and bool(lines) and bool(_TIMING.search(lines[0]))
+    out = []
+    for line in lines:
+        line = _ADDRESS.sub("0x#", line)
+        if all_timing or _TIMING.search(line):
+            line = _mask(line)
+        out.append(line)
+    return "\n".join(out)
+
+
+def cell_texts(nb) -> list[tuple[str, str, list[str]]]:
+    """(source, stdout, [text/plain, ...]) of every code cell, normalised."""
+    out = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        stdout, plain = [], []
+        for o in cell.get("outputs", []):
+            if o.output_type == "stream" and o.name == "stdout":
+                if not stdout:  # the merged stream (see the module docstring)
+                    stdout.append(o.text)
+            elif o.output_type in ("execute_result", "display_data"):
+                if "text/plain" in o.get("data", {}):
+                    plain.append(normalise(o.data["text/plain"], table=True))
+        out.append((cell.source, normalise("".join(stdout)), plain))
+    return out
+
+
+def _first_difference(x: str, y: str) -> str:
+    xs, ys = x.splitlines(), y.splitlines()
+    for i in range(max(len(xs), len(ys))):
+        a = xs[i] if i < len(xs) else "<no line>"
+        b = ys[i] if i < len(ys) else "<no line>"
+        if a != b:
+            return f"line {i + 1}: {a!r} != {b!r}"
+    return "whitespace at the end"
+
+
+def differences(first, second, name: str) -> list[str]:
+    """Human-readable differences between two notebooks' `cell_texts`."""
+    a, b = cell_texts(first), cell_texts(second)
+    if len(a) != len(b):
+        return [f"{name}: {len(a)} code cells vs {len(b)}"]
+    problems = []
+    for k, ((src, out1, p1), (src2, out2, p2)) in enumerate(zip(a, b, strict=True)):
+        head = src.strip().splitlines()[0][:60] if src.strip() else ""
+        if src != src2:
+            return [f"{name}: cell {k} ({head}) changed since the build: rebuild first"]
+        if out1 != out2:
+            problems.append(f"{name} cell {k} ({head}): stdout differs: "
+                            f"{_first_difference(out1, out2)}")
+        if p1 != p2:
+            diff = next((_first_difference(x, y) for x, y in zip(p1, p2, strict=False)
+                         if x != y), f"{len(p1)} vs {len(p2)} outputs")
+            problems.append(f"{name} cell {k} ({head}): text/plain differs: {diff}")
+    return problems
+
+
+def execute_offline(md: Path, env: dict, timeout: int = 120):
+    """Execute a MyST notebook with nbclient under `env`, cwd = its folder."""
+    from myst_nb.core.utils import coalesce_streams
+    from nbclient import NotebookClient
+
+    nb = jupytext.read(md)
+    nb.cells.append(nbformat.v4.new_code_cell(
+        "import socket\nprint('offline blocker active:',"
+        " getattr(socket, '_EMBEDLAB_OFFLINE', False))"))
+    old = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)  # the kernel inherits this process's environment
+    try:
+        NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                       resources={"metadata": {"path": str(md.parent)}}).execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+    check = nb.cells.pop()
+    assert check.outputs[0].text.strip() == "offline blocker active: True", md
+    for cell in nb.cells:  # merge the streams as the build does
+        if cell.cell_type == "code":
+            cell.outputs = coalesce_streams(cell.outputs)
+    return nb
+
+
+def test_normalise_masks_timings_only():
+    assert normalise("trained in 12.5 s, loss 0.25") == "trained in # s, loss #"
+    assert normalise("370,000 words/s") == "# words/s"
+    assert normalise("took 3ms") == "took #ms"
+    assert normalise("<Foo at 0x7f3a9c>") == "<Foo at 0x#>"
+    assert normalise("index   12 ms  matmul") == normalise("index    9 ms  matmul")
+    table = "           seconds\nours     1.47\ntheirs  101.1"
+    assert normalise(table, table=True) == " seconds\nours #\ntheirs #"
+    assert normalise("  loss\nours  0.25", table=True) == "  loss\nours  0.25"
+    # numbers elsewhere stay: a changed result must be caught
+    assert normalise("loss 0.25 after 3 epochs") == "loss 0.25 after 3 epochs"
+    assert normalise("Spearman 0.21 (353 pairs)") == "Spearman 0.21 (353 pairs)"
+    assert normalise("its 5 rows") == "its 5 rows"
+
+
+def test_differences_finds_a_changed_number():
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("print(x)")
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="x = 1\n")]
+    nb.cells = [cell]
+    other = nbformat.reads(nbformat.writes(nb), 4)
+    changed = nbformat.reads(nbformat.writes(nb), 4)
+    changed.cells[0].outputs[0].text = "x = 2\n"
+    assert differences(nb, other, "t") == []
+    assert "stdout differs" in differences(nb, changed, "t")[0]
+
+
+def test_second_offline_run_gives_the_same_text(built_book, offline_env):
+    assert built_book["status"] == 0, "the book build failed; see test_book.py"
+    problems, seen = [], 0
+    for f in notebook_files():
+        built = BUILD / "jupyter_execute" / Path(f).with_suffix(".ipynb")
+        if not built.exists():
+            problems.append(f"{f}: not in {built.parent}")
+            continue
+        again = execute_offline(ROOT / f, offline_env)
+        problems += differences(nbformat.read(built, 4), again, f)
+        seen += 1
+    assert seen > 0
+    assert not problems, "\n".join(problems[:20])
