@@ -240,21 +240,14 @@ def test_word2vec_any_small_corpus(sentences):
     try:
         r = train_word2vec(sentences, cfg)
     except ValueError as e:
-        if KNOWN_NO_PAIRS_BUG in str(e):  # see test_word2vec_corpus_without_pairs
-            return
         assert "fewer than 2 words" in str(e)
         assert len({t for s in sentences for t in s}) < 2
     else:
         assert r.vectors.shape == (len(r.words), 4) and np.isfinite(r.vectors).all()
 
 
-KNOWN_NO_PAIRS_BUG = "need at least one array to concatenate"
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
-    "word2vec.window_pairs concatenates an empty list when an epoch yields no pairs "
-    "(all sentences shorter than 2 kept words); fix it, then delete this marker and "
-    "KNOWN_NO_PAIRS_BUG"))
 def test_word2vec_corpus_without_pairs():
     """Two words in one sentence; after subsampling at most one may survive."""
     cfg = Word2VecConfig(dim=4, epochs=1, min_count=1, batch_size=8,
@@ -264,10 +257,6 @@ def test_word2vec_corpus_without_pairs():
 
 
 # ---------------------------------------------------------------- snapshot files
-@pytest.mark.xfail(strict=True, raises=KeyError, reason=(
-    "snapshots.load_snapshots reads info['meta'] / info['words'] without checking "
-    "them, so a snapshots.json missing a key raises KeyError, not SnapshotError; fix "
-    "it, then delete this marker and the allowance in the fuzz test below"))
 def test_snapshot_json_without_meta_is_snapshot_error(tmp_path, saved):
     (tmp_path / "snapshots.safetensors").write_bytes(saved["snapshots.safetensors"])
     (tmp_path / "snapshots.json").write_bytes(
@@ -305,7 +294,5 @@ def test_damaged_snapshot_gives_snapshot_error(tmp_path, saved, name, data):
         snaps = load_snapshots(d)
     except SnapshotError as e:
         assert str(d) in str(e)
-    except KeyError:  # KNOWN BUG: see test_snapshot_json_without_meta_is_snapshot_error
-        assert name == "snapshots.json" and b'"meta"' not in raw
     else:  # only a change that leaves the JSON meaning intact may load (e.g. spacing)
         assert name == "snapshots.json" and snaps.words == ["a", "b", "c"]

@@ -19,11 +19,12 @@ is normalised:
 - on a *timing line* every number is replaced by `#` and runs of spaces become one
   (column widths follow the numbers). A timing line contains a number followed by a time
   unit (`12 s`, `0.5s`, `40 ms`, `3 sec`, `2 seconds`), a rate (`words/s`, `chars/s`,
-  `it/s`, any `<word>/s`), or a word starting with `time`, `timing`, `took`,
-  `elapsed`, `wall` or `seconds` (case-insensitive);
+  `it/s`, any `<word>/s`), or a word starting with `time`, `took`, `elapsed`, `wall`
+  or `second` ("words per second", a "seconds" column; case-insensitive);
 - a `text/plain` block whose *first* line is a timing line (a table whose column header
   says "seconds" or "time") is a table of timings: all its lines are treated as timing lines;
-- memory addresses (`0x7f3a...`) become `0x#` on every line.
+- memory addresses (`0x7f3a...`) become `0x#`, and a temporary folder's name
+  (`/tmp/tmpab12cd`, from `tempfile`) becomes `<tmp>`, on every line.
 Everything else must match exactly.
 """
 
@@ -34,6 +35,7 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -231,10 +233,11 @@ def test_cli_is_byte_identical_across_processes(tmp_path):
 _NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)*(?:[eE][-+]?\d+)?")
 _TIMING = re.compile(
     r"\d\s*(?:ms|s|secs?|seconds?)\b|\b\w+/s\b"
-    r"|\b(?:time|timing|took|elapsed|wall|seconds)",
+    r"|\b(?:time|timing|took|elapsed|wall|second)",
     re.IGNORECASE,
 )
 _ADDRESS = re.compile(r"\b0x[0-9a-fA-F]+")
+_TEMP = re.compile(re.escape(tempfile.gettempdir()) + r"/[\w.-]+")
 
 
 def _mask(line: str) -> str:
@@ -248,7 +251,7 @@ def normalise(text: str, table: bool = False) -> str:
     all_timing = table and bool(lines) and bool(_TIMING.search(lines[0]))
     out = []
     for line in lines:
-        line = _ADDRESS.sub("0x#", line)
+        line = _TEMP.sub("<tmp>", _ADDRESS.sub("0x#", line))
         if all_timing or _TIMING.search(line):
             line = _mask(line)
         out.append(line)
@@ -334,6 +337,9 @@ def test_normalise_masks_timings_only():
     assert normalise("370,000 words/s") == "# words/s"
     assert normalise("took 3ms") == "took #ms"
     assert normalise("<Foo at 0x7f3a9c>") == "<Foo at 0x#>"
+    assert normalise("words per second   370,977") == "words per second #"
+    tmp = tempfile.gettempdir()
+    assert normalise(f"wrote {tmp}/tmpab_12/run: 57 words") == "wrote <tmp>/run: 57 words"
     assert normalise("index   12 ms  matmul") == normalise("index    9 ms  matmul")
     table = "           seconds\nours     1.47\ntheirs  101.1"
     assert normalise(table, table=True) == " seconds\nours #\ntheirs #"

@@ -134,7 +134,7 @@ def timelapse(
         raise ValueError(f"{len(frames)} frames but {len(steps)} steps")
     ncols = 2 if curve is not None else 1
     fig, axes = plt.subplots(
-        1, ncols, figsize=(5.2 * ncols, 4.3), squeeze=False, dpi=80
+        1, ncols, figsize=(5.2 * ncols, 4.9), squeeze=False, dpi=80
     )
     ax = axes[0, 0]
     lo, hi = _limits(frames)
@@ -161,7 +161,9 @@ def timelapse(
     for cat, col in colours.items():
         if cat in categories:
             ax.scatter([], [], color=col, label=cat, s=20)
-    ax.legend(fontsize=7, loc="upper right", frameon=False)
+    # Below the axes, so the legend never hides a word in any frame.
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=4,
+              frameon=False)
     heading = ax.set_title("", fontsize=10)
     marker = None
     if curve is not None:

@@ -90,6 +90,9 @@ def load_snapshots(directory) -> Snapshots:
         raise SnapshotError(f"{d / META_FILE} is not valid JSON (truncated?): {e}") from None
     if not isinstance(info, dict) or info.get("format") != FORMAT:
         raise SnapshotError(f"{d / META_FILE} is not an {FORMAT} file")
+    if not isinstance(info.get("words"), list) or not isinstance(info.get("meta"), dict):
+        raise SnapshotError(f"{d / META_FILE} lacks its 'words' list or 'meta' table: "
+                            "the file was edited or written by another program")
     if _sha256(d / TENSOR_FILE) != info.get("sha256"):
         raise SnapshotError(f"{d / TENSOR_FILE} does not match the sha256 in {META_FILE}: "
                             "the file was truncated or changed after it was saved")

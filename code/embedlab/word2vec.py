@@ -120,6 +120,8 @@ def window_pairs(ids: np.ndarray, sent: np.ndarray, window: int, rng: np.random.
         left = same & (b[o:] >= o)  # centre i+o sees context i
         centres += [pos[:-o][right], pos[o:][left]]
         contexts += [pos[o:][right], pos[:-o][left]]
+    if not centres:  # fewer than two kept tokens this pass: no pairs at all
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     return np.concatenate(centres), np.concatenate(contexts)
 
 
