@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import shutil
 import threading
+from urllib.parse import urljoin
 
 import pytest
 
-from conftest import toc_files
+from conftest import notebook_files, toc_files
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
@@ -106,5 +108,28 @@ def test_animations_step_to_a_new_frame(browser, server, f):
         assert after and after != before, f"animation {i} on {f} did not change frame"
         slider = page.locator(f"#_anim_slider{anim_id}")
         assert slider.input_value() == "1"
+    page.close()
+    assert problems == []
+
+
+@pytest.mark.parametrize("f", notebook_files())
+def test_ipynb_download_and_solution_dropdowns(browser, server, f):
+    """Every chapter offers its executed notebook; solutions open when clicked."""
+    page, problems, _ = _open(browser, f"{server}/{f.removesuffix('.md')}.html")
+    link = page.locator("a[href$='.ipynb']")
+    assert link.count() >= 1, f"{f} offers no .ipynb download"
+    href = link.first.get_attribute("href")
+    nb = json.loads(page.request.get(urljoin(page.url, href)).text())
+    assert nb["nbformat"] == 4
+    assert any(c.get("outputs") for c in nb["cells"] if c["cell_type"] == "code")
+    solutions = page.locator(".solution.dropdown")
+    for i in range(solutions.count()):
+        sol = solutions.nth(i)
+        body = sol.locator(":scope > :not(.admonition-title)").first
+        sol.scroll_into_view_if_needed()
+        assert not body.is_visible(), f"solution {i} on {f} is open before a click"
+        sol.locator(".admonition-title").click()
+        page.wait_for_timeout(100)
+        assert body.is_visible(), f"solution {i} on {f} did not open"
     page.close()
     assert problems == []

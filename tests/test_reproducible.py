@@ -8,19 +8,18 @@
    That second run has non-loopback networking blocked by a `sitecustomize.py` put first
    on the kernel's PYTHONPATH, so it also proves the book runs offline.
 
-Which outputs are compared (the rule, precisely): per code cell, the text of the first
-`stdout` stream, and the `text/plain` data of every execute_result / display_data, in
-order. stderr (progress bars, warnings), HTML and images are not compared. The book sets
-`nb_merge_streams: true`, so the build merges all of a cell's stdout into its first stream
-(myst-nb's `coalesce_streams`; it does so in place and leaves the later stream objects in
-the saved notebook, split wherever the kernel happened to flush, which is why only the first
-one is read). The fresh run's outputs go through the same `coalesce_streams` first. Then each line
-is normalised:
+Which outputs are compared (the rule, precisely): per code cell, the text of all its
+`stdout` streams joined, and the `text/plain` data of every execute_result / display_data,
+in order. stderr (progress bars, warnings), HTML and images are not compared. (The book
+sets `nb_merge_streams: false`: myst-nb's merging rewrites the executed notebook in place,
+which left text duplicated in it, split wherever the kernel happened to flush.) Then each
+line is normalised:
 - on a *timing line* every number is replaced by `#` and runs of spaces become one
   (column widths follow the numbers). A timing line contains a number followed by a time
   unit (`12 s`, `0.5s`, `40 ms`, `3 sec`, `2 seconds`), a rate (`words/s`, `chars/s`,
   `it/s`, any `<word>/s`), or a word starting with `time`, `took`, `elapsed`, `wall`
-  or `second` ("words per second", a "seconds" column; case-insensitive);
+  `second` or `speed` ("words per second", a "seconds" column, "speed of ours relative to
+  gensim: 0.8x"; case-insensitive);
 - a `text/plain` block whose *first* line is a timing line (a table whose column header
   says "seconds" or "time") is a table of timings: all its lines are treated as timing lines;
 - memory addresses (`0x7f3a...`) become `0x#`, and a temporary folder's name
@@ -233,7 +232,7 @@ def test_cli_is_byte_identical_across_processes(tmp_path):
 _NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)*(?:[eE][-+]?\d+)?")
 _TIMING = re.compile(
     r"\d\s*(?:ms|s|secs?|seconds?)\b|\b\w+/s\b"
-    r"|\b(?:time|timing|took|elapsed|wall|second)",
+    r"|\b(?:time|timing|took|elapsed|wall|second|speed)",
     re.IGNORECASE,
 )
 _ADDRESS = re.compile(r"\b0x[0-9a-fA-F]+")
@@ -267,8 +266,7 @@ def cell_texts(nb) -> list[tuple[str, str, list[str]]]:
         stdout, plain = [], []
         for o in cell.get("outputs", []):
             if o.output_type == "stream" and o.name == "stdout":
-                if not stdout:  # the merged stream (see the module docstring)
-                    stdout.append(o.text)
+                stdout.append(o.text)
             elif o.output_type in ("execute_result", "display_data"):
                 if "text/plain" in o.get("data", {}):
                     plain.append(normalise(o.data["text/plain"], table=True))
@@ -308,7 +306,6 @@ def differences(first, second, name: str) -> list[str]:
 
 def execute_offline(md: Path, env: dict, timeout: int = 120):
     """Execute a MyST notebook with nbclient under `env`, cwd = its folder."""
-    from myst_nb.core.utils import coalesce_streams
     from nbclient import NotebookClient
 
     nb = jupytext.read(md)
@@ -326,9 +323,6 @@ def execute_offline(md: Path, env: dict, timeout: int = 120):
         os.environ.update(old)
     check = nb.cells.pop()
     assert check.outputs[0].text.strip() == "offline blocker active: True", md
-    for cell in nb.cells:  # merge the streams as the build does
-        if cell.cell_type == "code":
-            cell.outputs = coalesce_streams(cell.outputs)
     return nb
 
 
