@@ -121,7 +121,7 @@ def masked_examples(
     return x[order], y[order]
 
 
-class MaskedTokenModel(nn.Module):
+class MaskedTokenModel(MLPLanguageModel):
     """Fill in the blank (masked-token prediction, the denoising objective of BERT-style
     encoders, at toy scale): look up all 2*window+1 positions, [MASK] included, concatenate,
     one tanh hidden layer, softmax over the vocabulary for the hidden token.
@@ -138,24 +138,17 @@ class MaskedTokenModel(nn.Module):
         hidden: int = 64,
         init_std: float = 1.0,
     ):
-        super().__init__()
+        # The same network as the language model, fed 2*window+1 positions instead of the
+        # previous `context` ones: only the data (what is hidden) differs.
+        super().__init__(vocab_size, dim, 2 * window + 1, hidden, init_std)
         self.window = window
-        self.embedding = nn.Embedding(vocab_size, dim)
-        nn.init.normal_(self.embedding.weight, std=init_std)
-        self.hidden = nn.Linear((2 * window + 1) * dim, hidden)
-        self.out = nn.Linear(hidden, vocab_size)
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         if ids.shape[1] != 2 * self.window + 1:
             raise ValueError(
                 f"expected {2 * self.window + 1} positions per example, got {ids.shape[1]}"
             )
-        e = self.embedding(ids)  # (B, T, D)
-        h = torch.tanh(self.hidden(e.flatten(1)))  # (B, H)
-        return self.out(h)  # (B, V)
-
-    def loss(self, ids: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-        return F.cross_entropy(self(ids), targets)
+        return super().forward(ids)  # (B, V)
 
 
 def skipgram_examples(

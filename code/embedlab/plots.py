@@ -117,6 +117,44 @@ def _limits(frames: Sequence[np.ndarray], pad: float = 0.08):
     return lo - pad * span, hi + pad * span
 
 
+def _frame_scatter(ax, frames, words, categories, ncol: int):
+    """The first frame's points and word labels on axes fixed for every frame, with the
+    category legend below the axes (so it never hides a word in any frame)."""
+    lo, hi = _limits(frames)
+    colours = category_colours(categories)
+    sc = ax.scatter(frames[0][:, 0], frames[0][:, 1], c=[colours[c] for c in categories],
+                    s=28, edgecolor="white", linewidth=0.5)
+    labels = [ax.annotate(w, frames[0][i], fontsize=6, xytext=(3, 2),
+                          textcoords="offset points", color="#333333")
+              for i, w in enumerate(words)]
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
+    ax.set_xlabel("component 1")
+    ax.set_ylabel("component 2")
+    for cat, col in colours.items():
+        if cat in categories:
+            ax.scatter([], [], color=col, label=cat, s=20)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=ncol,
+              frameon=False)
+    return sc, labels, ax.set_title("", fontsize=10)
+
+
+def _animate(fig, frames, steps, sc, labels, heading, extra, interval: int):
+    """Move the points and labels to frame t, title it with its step, call `extra(t)`."""
+
+    def update(t):
+        sc.set_offsets(frames[t])
+        for lab, p in zip(labels, frames[t], strict=True):
+            lab.xy = p
+        heading.set_text(f"step {steps[t]}")
+        extra(t)
+        return (sc, *labels)
+
+    anim = animation.FuncAnimation(fig, update, frames=len(frames), interval=interval)
+    plt.close(fig)  # the animation owns the figure; do not also show the static figure
+    return anim
+
+
 def timelapse(
     frames: Sequence[np.ndarray],
     words: Sequence[str],
@@ -137,34 +175,7 @@ def timelapse(
         1, ncols, figsize=(5.2 * ncols, 4.9), squeeze=False, dpi=80
     )
     ax = axes[0, 0]
-    lo, hi = _limits(frames)
-    colours = category_colours(categories)
-    cols = [colours[c] for c in categories]
-    sc = ax.scatter(
-        frames[0][:, 0], frames[0][:, 1], c=cols, s=28, edgecolor="white", linewidth=0.5
-    )
-    labels = [
-        ax.annotate(
-            w,
-            frames[0][i],
-            fontsize=6,
-            xytext=(3, 2),
-            textcoords="offset points",
-            color="#333333",
-        )
-        for i, w in enumerate(words)
-    ]
-    ax.set_xlim(lo[0], hi[0])
-    ax.set_ylim(lo[1], hi[1])
-    ax.set_xlabel("component 1")
-    ax.set_ylabel("component 2")
-    for cat, col in colours.items():
-        if cat in categories:
-            ax.scatter([], [], color=col, label=cat, s=20)
-    # Below the axes, so the legend never hides a word in any frame.
-    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=4,
-              frameon=False)
-    heading = ax.set_title("", fontsize=10)
+    sc, labels, heading = _frame_scatter(ax, frames, words, categories, ncol=4)
     marker = None
     if curve is not None:
         cax = axes[0, 1]
@@ -181,18 +192,11 @@ def timelapse(
     fig.suptitle(title, fontsize=11)
     fig.tight_layout()
 
-    def update(t):
-        sc.set_offsets(frames[t])
-        for lab, p in zip(labels, frames[t], strict=True):
-            lab.xy = p
-        heading.set_text(f"step {steps[t]}")
+    def move_marker(t):
         if marker is not None:
             marker.set_data([steps[t]], [curve[t]])
-        return (sc, *labels)
 
-    anim = animation.FuncAnimation(fig, update, frames=len(frames), interval=interval)
-    plt.close(fig)  # the animation owns the figure; do not also show the static figure
-    return anim
+    return _animate(fig, frames, steps, sc, labels, heading, move_marker, interval)
 
 
 def animation_html(anim: animation.FuncAnimation) -> str:
@@ -309,23 +313,7 @@ def timelapse_curves(
     grid = fig.add_gridspec(k, 2, width_ratios=[1.5, 1])
     ax = fig.add_subplot(grid[:, 0])  # the scatter spans the left column
     axes = [ax] + [fig.add_subplot(grid[i, 1]) for i in range(len(curves))]
-    lo, hi = _limits(frames)
-    colours = category_colours(categories)
-    sc = ax.scatter(frames[0][:, 0], frames[0][:, 1], c=[colours[c] for c in categories],
-                    s=30, edgecolor="white", linewidth=0.5)
-    labels = [ax.annotate(w, frames[0][i], fontsize=6, xytext=(3, 2),
-                          textcoords="offset points", color="#333333")
-              for i, w in enumerate(words)]
-    ax.set_xlim(lo[0], hi[0])
-    ax.set_ylim(lo[1], hi[1])
-    ax.set_xlabel("component 1")
-    ax.set_ylabel("component 2")
-    for cat, col in colours.items():
-        if cat in categories:
-            ax.scatter([], [], color=col, label=cat, s=20)
-    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=6,
-              frameon=False)
-    heading = ax.set_title("", fontsize=10)
+    sc, labels, heading = _frame_scatter(ax, frames, words, categories, ncol=6)
     markers = []
     for i, (name, (xs, ys)) in enumerate(curves.items()):
         cax = axes[1 + i]
@@ -340,15 +328,8 @@ def timelapse_curves(
     fig.suptitle(title, fontsize=11)
     fig.tight_layout()
 
-    def update(t):
-        sc.set_offsets(frames[t])
-        for lab, p in zip(labels, frames[t], strict=True):
-            lab.xy = p
-        heading.set_text(f"step {steps[t]}")
+    def move_markers(t):
         for m, xs, ys in markers:
             m.set_data([steps[t]], [np.interp(steps[t], xs, ys)])
-        return (sc, *labels)
 
-    anim = animation.FuncAnimation(fig, update, frames=len(frames), interval=interval)
-    plt.close(fig)
-    return anim
+    return _animate(fig, frames, steps, sc, labels, heading, move_markers, interval)
