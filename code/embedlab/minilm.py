@@ -25,6 +25,8 @@ from functools import cache
 import torch
 from torch.nn import functional as F
 
+from .training import _torch_threads
+
 Text = str | tuple[str, str]  # one sentence, or a sentence pair (a, b)
 
 
@@ -140,13 +142,17 @@ def minilm_forward(texts: list[Text]) -> dict:
     (B, T, 384), after the embedding LayerNorm; `hidden_states`, 7 tensors (B, T, 384):
     the input and the output of each of the 6 layers; `sentence_embeddings` (B, 384), the
     masked mean of the last layer, L2-normalized (the model's pooling config says mean).
+
+    Runs on one torch thread: for a few short sentences the matrices are small and more
+    threads only add synchronisation (on a busy 2-core machine, 2 threads were 10x slower).
     """
     w = minilm_weights()
     batch = minilm_batch(texts)
-    x = minilm_embed(batch["input_ids"], batch["token_type_ids"], w)
-    hidden = [x]
-    for i in range(minilm_config()["num_hidden_layers"]):
-        hidden.append(minilm_layer(hidden[-1], batch["attention_mask"], i, w))
+    with _torch_threads(1):
+        x = minilm_embed(batch["input_ids"], batch["token_type_ids"], w)
+        hidden = [x]
+        for i in range(minilm_config()["num_hidden_layers"]):
+            hidden.append(minilm_layer(hidden[-1], batch["attention_mask"], i, w))
     return {
         **batch,
         "input_embeddings": x,
