@@ -14,13 +14,20 @@ from embedlab.checks.encoder import (
     check_drift,
     check_layer1_input,
     check_neighbours,
+    check_offset_rotation,
     check_procrustes,
     check_row_norms,
     check_sinusoidal,
+    check_temperature_probs,
     check_tied_gradient,
     check_tied_saving,
 )
-from embedlab.encoder import EncoderConfig, TinyEncoder, sinusoidal_positions
+from embedlab.encoder import (
+    EncoderConfig,
+    TinyEncoder,
+    offset_rotation,
+    sinusoidal_positions,
+)
 from embedlab.transfer import fit_least_squares, fit_procrustes
 
 
@@ -42,22 +49,67 @@ def model_and_ids():
 
 
 def test_layer1_input_right_and_slips(model_and_ids):
-    m, ids = model_and_ids
+    m, ids = model_and_ids  # BERT's recipe: LayerNorm(rows + positions)
     rows, pos, norm = m.embedding(ids), m.input.position[:6], m.input.norm
     with torch.no_grad():
-        right = norm(math.sqrt(8) * rows + pos)
+        right = norm(rows + pos)
         assert check_layer1_input(right, m, ids).startswith("Correct")
-        assert "sqrt(D)" in _hint(check_layer1_input, norm(rows + pos), m, ids)
-        assert "positions are missing" in _hint(
-            check_layer1_input, norm(math.sqrt(8) * rows), m, ids
+        assert "not multiplied by sqrt(D)" in _hint(
+            check_layer1_input, norm(math.sqrt(8) * rows + pos), m, ids
         )
-        assert "LayerNorm" in _hint(
-            check_layer1_input, math.sqrt(8) * rows + pos, m, ids
-        )
+        assert "positions are missing" in _hint(check_layer1_input, norm(rows), m, ids)
+        assert "LayerNorm" in _hint(check_layer1_input, rows + pos, m, ids)
         assert "scaled the positions" in _hint(
             check_layer1_input, norm(math.sqrt(8) * (rows + pos)), m, ids
         )
         assert "shape" in _hint(check_layer1_input, right[0], m, ids)
+
+
+def test_layer1_input_transformer_recipe():
+    torch.manual_seed(0)
+    cfg = EncoderConfig(
+        vocab_size=20,
+        dim=8,
+        max_len=6,
+        n_heads=2,
+        ff_dim=16,
+        positions="sinusoidal",
+        scale=True,
+        layer_norm=False,
+    )
+    m = TinyEncoder(cfg).eval()
+    ids = torch.randint(5, 20, (3, 6), generator=torch.Generator().manual_seed(1))
+    rows, pos = m.embedding(ids).detach(), sinusoidal_positions(6, 8)
+    right = math.sqrt(8) * rows + pos
+    assert check_layer1_input(right, m, ids).startswith("Correct")
+    assert "forgot to multiply" in _hint(check_layer1_input, rows + pos, m, ids)
+    assert "no input LayerNorm" in _hint(
+        check_layer1_input, torch.nn.functional.layer_norm(right, (8,)), m, ids
+    )
+
+
+def test_offset_rotation_right_and_slips():
+    r = offset_rotation(3, 8)
+    assert check_offset_rotation(r, 3, 8).startswith("Correct")
+    assert "transposed" in _hint(check_offset_rotation, r.T, 3, 8)
+    assert "one place on" in _hint(check_offset_rotation, offset_rotation(1, 8), 3, 8)
+    assert "shape" in _hint(check_offset_rotation, r[:4], 3, 8)
+    wrong = r.clone()
+    wrong[0::2, 0::2], wrong[0::2, 1::2] = r[0::2, 1::2], r[0::2, 0::2]  # cos<->sin
+    assert "turn by the angle" in _hint(check_offset_rotation, wrong, 3, 8)
+
+
+def test_temperature_probs_right_and_slips():
+    z = torch.tensor([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]])
+    right = torch.softmax(z / 0.5, -1)
+    assert check_temperature_probs(right, z, 0.5).startswith("Correct")
+    assert "do not multiply" in _hint(
+        check_temperature_probs, torch.softmax(z * 0.5, -1), z, 0.5
+    )
+    assert "temperature is missing" in _hint(
+        check_temperature_probs, torch.softmax(z, -1), z, 0.5
+    )
+    assert "sum to 1" in _hint(check_temperature_probs, torch.exp(z / 0.5), z, 0.5)
 
 
 def test_sinusoidal_right_and_slips():

@@ -13,7 +13,10 @@ from embedlab.encoder import (
     IGNORE,
     EncoderConfig,
     TinyEncoder,
+    causal_mask,
     mask_tokens,
+    next_token_targets,
+    offset_rotation,
     parameter_counts,
     sentence_ids,
     sinusoidal_positions,
@@ -70,14 +73,123 @@ def test_input_stage_equals_hand_built_reference(positions):
     ids = _ids()
     got = m.input(ids)
     pos = m.input.position[: ids.shape[1]]
-    ref = F.layer_norm(
-        math.sqrt(8) * m.embedding.weight[ids] + pos,
+    ref = F.layer_norm(  # the default recipe is BERT's: no sqrt(D)
+        m.embedding.weight[ids] + pos,
         (8,),
         m.input.norm.weight,
         m.input.norm.bias,
     )
     assert got.shape == (4, 6, 8)
     assert torch.allclose(got, ref, atol=1e-6)
+
+
+def test_bert_recipe_with_token_types_vs_hand_formula():
+    torch.manual_seed(0)
+    m = TinyEncoder(_cfg(n_token_types=2)).eval()
+    with torch.no_grad():
+        m.input.norm.weight.uniform_(0.5, 1.5)
+    ids = _ids()
+    types = torch.zeros_like(ids)
+    types[:, 3:] = 1  # second segment
+    w, p, tt = m.embedding.weight, m.input.position, m.input.token_type.weight
+    x = w[ids] + p[:6] + tt[types]
+    mu, var = x.mean(-1, keepdim=True), x.var(-1, unbiased=False, keepdim=True)
+    ref = (x - mu) / torch.sqrt(var + 1e-5) * m.input.norm.weight + m.input.norm.bias
+    assert torch.allclose(m.input(ids, types), ref, atol=1e-5)
+    # The same id in the two segments gets two inputs; default types = segment A.
+    assert not torch.allclose(m.input(ids, types), m.input(ids), atol=1e-3)
+    assert torch.allclose(m.input(ids), m.input(ids, torch.zeros_like(ids)))
+
+
+def test_token_types_refused_without_a_table():
+    m = TinyEncoder(_cfg())
+    with pytest.raises(ValueError, match="token-type"):
+        m.input(_ids(), torch.zeros_like(_ids()))
+
+
+def test_transformer_recipe_vs_hand_formula():
+    torch.manual_seed(0)
+    cfg = _cfg(positions="sinusoidal", scale=True, layer_norm=False)
+    m = TinyEncoder(cfg).eval()
+    ids = _ids()
+    pe = [
+        [
+            math.sin(p / 10000 ** (2 * (j // 2) / 8))
+            if j % 2 == 0
+            else math.cos(p / 10000 ** (2 * (j // 2) / 8))
+            for j in range(8)
+        ]
+        for p in range(6)
+    ]
+    ref = math.sqrt(8) * m.embedding.weight[ids] + torch.tensor(pe)
+    assert torch.allclose(m.input(ids), ref, atol=1e-5)
+    assert "token_types" not in m.input.trace(ids)
+
+
+@pytest.mark.parametrize("k", [1, 3, 10])
+def test_offset_rotation_moves_every_position_by_k(k):
+    pe = sinusoidal_positions(60, 16).double()
+    r = offset_rotation(k, 16).double()
+    assert torch.allclose(pe[: 60 - k] @ r, pe[k:], atol=1e-5)
+    assert torch.allclose(r.T @ r, torch.eye(16, dtype=torch.float64), atol=1e-6)
+    assert not torch.allclose(pe[: 60 - k] @ r.T, pe[k:], atol=1e-3)
+
+
+def test_causal_mask_by_hand():
+    assert causal_mask(3).tolist() == [
+        [False, True, True],
+        [False, False, True],
+        [False, False, False],
+    ]
+
+
+def test_causal_outputs_ignore_the_future_and_bidirectional_do_not():
+    torch.manual_seed(0)
+    ids = _ids()
+    ids[:, -2:] = 7  # no padding here
+    changed = ids.clone()
+    changed[:, 4] = 9  # alter position 4 only
+    for causal in (True, False):
+        torch.manual_seed(0)
+        m = TinyEncoder(_cfg(causal=causal)).eval()
+        a, b = m(ids), m(changed)
+        same_before = torch.allclose(a[:, :4], b[:, :4], atol=1e-6)
+        assert same_before == causal
+        assert not torch.allclose(a[:, 4:], b[:, 4:], atol=1e-6)
+
+
+def test_next_token_targets_by_hand():
+    ids = torch.tensor([[5, 6, 7, 0], [8, 9, 0, 0]])
+    _, tgt = next_token_targets(ids, pad_id=0)
+    assert tgt.tolist() == [[6, 7, IGNORE, IGNORE], [9, IGNORE, IGNORE, IGNORE]]
+
+
+def test_causal_loss_equals_shifted_cross_entropy_reference():
+    torch.manual_seed(0)
+    m = TinyEncoder(_cfg(causal=True)).eval()
+    ids = _ids(8)
+    logits = m(ids)  # (B, T, V); position t predicts t + 1
+    keep = ids[:, 1:] != 0
+    ref = F.cross_entropy(logits[:, :-1][keep], ids[:, 1:][keep])
+    assert torch.allclose(m.loss(ids), ref, atol=1e-6)
+    with pytest.raises(ValueError, match="next tokens"):
+        m.loss(ids, ids)
+
+
+def test_causal_model_learns_a_deterministic_chain():
+    # Sequences that count upwards: after training, greedy sampling continues them.
+    from embedlab.sampling import sample
+
+    torch.manual_seed(0)
+    m = TinyEncoder(_cfg(causal=True, dropout=0.0))
+    starts = torch.arange(64) % 10
+    ids = 5 + (starts[:, None] + torch.arange(6)[None]) % 15  # (64, 6), ids 5..19
+    opt = torch.optim.Adam(m.parameters(), lr=1e-2)
+    for _ in range(150):
+        opt.zero_grad()
+        m.loss(ids).backward()
+        opt.step()
+    assert sample(m, [7, 8], 3, temperature=0) == [9, 10, 11]
 
 
 def test_scale_and_layernorm_switches():

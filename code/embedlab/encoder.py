@@ -1,19 +1,29 @@
-"""The encoder's input, and a tiny Transformer encoder trained by masked-token prediction.
+"""The encoder's input, and a tiny Transformer trained by masked-token or next-token prediction.
 
-What enters the first encoder layer is not the table row alone: it is
-`dropout(LayerNorm(sqrt(D) * table[ids] + positions))`. `EncoderInput` builds exactly that
-and `EncoderInput.trace` returns every intermediate tensor by name, so a chapter can show it
-shape by shape. Positions are either a learned table (BERT) or fixed sinusoids (Vaswani et
-al., 2017), see `sinusoidal_positions`.
+What enters the first layer is not the table row alone, and there is no single formula for
+it; `EncoderInput` builds the recipes in use from three switches of `EncoderConfig`:
 
-`TinyEncoder` stacks PyTorch's `nn.TransformerEncoderLayer` on that input and predicts
-masked tokens (BERT's 80/10/10 rule, `mask_tokens`). With `tie=True` its output layer reuses
-the input table (one Parameter, two uses), so the table's gradient is the sum of a
-contribution from the input side and one from the output side: `tied_gradient_parts`
-separates the two.
+- BERT (and MiniLM): `dropout(LayerNorm(word[ids] + position[:T] + token_type[types]))`,
+  learned positions, no scaling (`scale=False, layer_norm=True, n_token_types=2`);
+- the original Transformer (Vaswani et al., 2017): `dropout(sqrt(D) * word[ids] + PE[:T])`
+  with fixed sinusoids `PE`, no input LayerNorm (`positions="sinusoidal", scale=True,
+  layer_norm=False`).
+
+The defaults are BERT's recipe without token types (the book's sentences come one at a time).
+`EncoderInput.trace` returns every intermediate tensor by name, so a chapter can show it
+shape by shape; `sinusoidal_positions` and `offset_rotation` give the fixed positions and the
+linear map that moves every one of them k places on.
+
+`TinyEncoder` stacks PyTorch's `nn.TransformerEncoderLayer` on that input. Bidirectional
+(default), it predicts masked tokens (BERT's 15% and 80/10/10 rule, `mask_tokens`); with
+`causal=True` every position attends only to itself and the positions before it, and the
+model predicts token t+1 from tokens <= t (a GPT-style decoder-only model built from the same
+parts). With `tie=True` its output layer reuses the input table (one Parameter, two uses), so
+the table's gradient is the sum of a contribution from the input side and one from the output
+side: `tied_gradient_parts` separates the two.
 
 What it deliberately does not do: anything large or fast (no flash attention, no sequence
-packing, no segment embeddings, no [CLS] pooling). It is a model you train in seconds.
+packing, no key-value cache, no [CLS] pooling). It is a model you train in seconds.
 """
 
 from __future__ import annotations
@@ -47,6 +57,25 @@ def sinusoidal_positions(
     return pe.float()
 
 
+def offset_rotation(k: int, dim: int, base: float = 10000.0) -> torch.Tensor:
+    """The (D, D) matrix R_k with PE[p + k] = PE[p] @ R_k for every position p.
+
+    Each (sin, cos) column pair of PE turns by the angle k * w_i: block i of R_k is
+    [[cos, -sin], [sin, cos]] of that angle. It depends on k, never on p.
+    """
+    if dim % 2:
+        raise ValueError(f"sinusoidal positions need an even dim, got {dim}")
+    freq = base ** (-torch.arange(0, dim, 2, dtype=torch.float64) / dim)  # (D/2,)
+    c, s = torch.cos(k * freq), torch.sin(k * freq)
+    r = torch.zeros(dim, dim, dtype=torch.float64)
+    # row vector [sin a, cos a] @ [[c, -s], [s, c]] = [sin(a+b), cos(a+b)]
+    r[0::2, 0::2] = torch.diag(c)
+    r[0::2, 1::2] = torch.diag(-s)
+    r[1::2, 0::2] = torch.diag(s)
+    r[1::2, 1::2] = torch.diag(c)
+    return r.float()
+
+
 @dataclass
 class EncoderConfig:
     vocab_size: int  # rows of the token table
@@ -55,9 +84,15 @@ class EncoderConfig:
     n_layers: int = 1  # Transformer encoder layers
     n_heads: int = 2  # attention heads per layer
     ff_dim: int = 64  # hidden width of each layer's feed-forward block
-    positions: str = "learned"  # "learned", "sinusoidal" or "none"
-    scale: bool = True  # multiply table rows by sqrt(D) before adding positions
-    layer_norm: bool = True  # LayerNorm the sum, as BERT does
+    positions: str = "learned"  # "learned" (BERT), "sinusoidal" (Transformer) or "none"
+    scale: bool = (
+        False  # multiply table rows by sqrt(D) (the Transformer; BERT does not)
+    )
+    layer_norm: bool = True  # LayerNorm the sum (BERT; the Transformer does not)
+    n_token_types: int = (
+        0  # rows of the token-type (segment) table; BERT has 2, 0 = none
+    )
+    causal: bool = False  # attend only to earlier positions and predict the next token
     dropout: float = 0.1  # on the input sum and inside the layers
     tie: bool = True  # the output layer reuses the input table
     init_std: float | None = (
@@ -98,11 +133,21 @@ class EncoderInput(nn.Module):
             raise ValueError(
                 f"positions must be learned, sinusoidal or none, got {cfg.positions!r}"
             )
+        # Token types (segments): BERT adds row 0 to every token of sentence A and row 1 to
+        # every token of sentence B, so a pair "A [SEP] B" tells its two halves apart.
+        self.token_type = (
+            nn.Embedding(cfg.n_token_types, cfg.dim) if cfg.n_token_types else None
+        )
+        if self.token_type is not None:
+            nn.init.normal_(self.token_type.weight, std=0.1)
         self.norm = nn.LayerNorm(cfg.dim) if cfg.layer_norm else nn.Identity()
         self.drop = nn.Dropout(cfg.dropout)
 
-    def trace(self, ids: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Every step by name, in order; the last entry is what layer 1 receives."""
+    def trace(
+        self, ids: torch.Tensor, token_type_ids: torch.Tensor | None = None
+    ) -> dict[str, torch.Tensor]:
+        """Every step by name, in order; the last entry is what layer 1 receives.
+        `token_type_ids` (B, T) defaults to all zeros (one segment)."""
         t = ids.shape[1]
         if t > self.cfg.max_len:
             raise ValueError(
@@ -114,16 +159,28 @@ class EncoderInput(nn.Module):
         out["scaled"] = out["rows"] * factor  # (B, T, D)
         out["positions"] = self.position[:t]  # (T, D), broadcast over the batch
         out["sum"] = out["scaled"] + out["positions"]  # (B, T, D)
+        if self.token_type is not None:
+            if token_type_ids is None:
+                token_type_ids = torch.zeros_like(ids)
+            out["token_types"] = self.token_type(token_type_ids)  # (B, T, D)
+            out["sum"] = out["sum"] + out["token_types"]
+        elif token_type_ids is not None:
+            raise ValueError("this input has no token-type table (n_token_types=0)")
         out["normed"] = self.norm(out["sum"])  # (B, T, D)
         out["dropped"] = self.drop(out["normed"])  # (B, T, D)
         return out
 
-    def forward(self, ids: torch.Tensor) -> torch.Tensor:
-        return self.trace(ids)["dropped"]
+    def forward(
+        self, ids: torch.Tensor, token_type_ids: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        return self.trace(ids, token_type_ids)["dropped"]
 
 
 class TinyEncoder(nn.Module):
-    """Token table + positions -> Transformer encoder layers -> masked-token logits."""
+    """Token table + positions -> Transformer layers -> logits at every position, (B, T, V).
+
+    Bidirectional: the logits at a [MASK] predict the hidden token. Causal
+    (`cfg.causal`): the logits at position t predict token t + 1."""
 
     def __init__(self, cfg: EncoderConfig):
         super().__init__()
@@ -159,7 +216,13 @@ class TinyEncoder(nn.Module):
 
     def hidden(self, ids: torch.Tensor) -> torch.Tensor:
         x = self.input(ids)  # (B, T, D)
-        return self.layers(x, src_key_padding_mask=ids == self.cfg.pad_id)  # (B, T, D)
+        pad = ids == self.cfg.pad_id  # (B, T): never attended to
+        if not self.cfg.causal:
+            return self.layers(x, src_key_padding_mask=pad)  # (B, T, D)
+        t = ids.shape[1]
+        # (T, T), True above the diagonal = "may not attend": position t sees only <= t.
+        future = causal_mask(t)
+        return self.layers(x, mask=future, src_key_padding_mask=pad, is_causal=True)
 
     def forward(self, ids: torch.Tensor, out_table: torch.Tensor | None = None):
         h = self.head(self.hidden(ids))  # (B, T, D)
@@ -169,9 +232,15 @@ class TinyEncoder(nn.Module):
     def loss(
         self, ids: torch.Tensor, targets: torch.Tensor | None = None
     ) -> torch.Tensor:
-        """Cross-entropy on the masked positions. Given only `ids`, masks them first
-        (fresh masks every call, drawn from torch's global RNG, which `train` seeds)."""
-        if targets is None:
+        """Masked: cross-entropy on the masked positions. Given only `ids`, masks them first
+        (fresh masks every call, drawn from torch's global RNG, which `train` seeds).
+        Causal: cross-entropy of predicting ids[:, t + 1] at every position t whose next
+        token is real (not [PAD])."""
+        if self.cfg.causal:
+            if targets is not None:
+                raise ValueError("a causal model's targets are its next tokens")
+            ids, targets = next_token_targets(ids, self.cfg.pad_id)
+        elif targets is None:
             ids, targets = mask_tokens(ids, self.cfg)
         # Score only the predicted positions (~15%): the (B, T, V) logits of every
         # position would be mostly thrown away, and they are the costliest part.
@@ -200,6 +269,20 @@ def mask_tokens(
     inputs = torch.where(chosen & (r < 0.8), torch.full_like(ids, cfg.mask_id), ids)
     inputs = torch.where(chosen & (r >= 0.8) & (r < 0.9), rand_ids, inputs)
     return inputs, targets
+
+
+def causal_mask(t: int) -> torch.Tensor:
+    """(T, T) bool, True where attention is forbidden: query t may not see keys > t."""
+    return torch.triu(torch.ones(t, t, dtype=torch.bool), diagonal=1)
+
+
+def next_token_targets(ids: torch.Tensor, pad_id: int):
+    """(inputs, targets) for next-token training on padded rows: targets[:, t] is
+    ids[:, t + 1], IGNORE where that is [PAD] and at the last position."""
+    targets = torch.full_like(ids, IGNORE)  # (B, T)
+    nxt = ids[:, 1:]  # (B, T-1)
+    targets[:, :-1] = torch.where(nxt != pad_id, nxt, torch.full_like(nxt, IGNORE))
+    return ids, targets
 
 
 def sentence_ids(sentences: Sequence[Sequence[str]], vocab: Vocab, max_len: int):

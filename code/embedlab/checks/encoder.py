@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from ..encoder import TinyEncoder, sinusoidal_positions
+from ..encoder import TinyEncoder, offset_rotation, sinusoidal_positions
 from ..transfer import fit_least_squares, fit_procrustes
 from . import CheckError, as_array, check_close, passed
 
@@ -26,29 +26,44 @@ def _close(a, b, atol: float = 1e-4) -> bool:
 
 
 def check_layer1_input(answer, model: TinyEncoder, ids: torch.Tensor) -> str:
-    """The tensor layer 1 receives in eval mode: LayerNorm(sqrt(D) * E[ids] + P[:T])."""
+    """The tensor layer 1 receives in eval mode, for the model's own recipe:
+    LayerNorm(E[ids] + P[:T]) (BERT, the default) or sqrt(D) * E[ids] + P[:T] (the
+    original Transformer), whichever `model.cfg` says (one segment: no token types)."""
     cfg = model.cfg
+    root = math.sqrt(cfg.dim)
+    factor = root if cfg.scale else 1.0
     with torch.no_grad():
         rows = model.embedding(ids)  # (B, T, D)
         pos = model.input.position[: ids.shape[1]]  # (T, D)
+        if model.input.token_type is not None:  # segment A everywhere: row 0
+            pos = pos + model.input.token_type.weight[0]
         norm = model.input.norm
-        expected = norm(math.sqrt(cfg.dim) * rows + pos)
+        expected = norm(factor * rows + pos)
         slips = {
-            "you forgot to multiply the table rows by sqrt(D) before adding positions": norm(
-                rows + pos
-            ),
-            "you scaled the positions too: only the token rows are multiplied by sqrt(D)": norm(
-                math.sqrt(cfg.dim) * (rows + pos)
-            ),
             "the positions are missing: add model.input.position[:T]": norm(
-                math.sqrt(cfg.dim) * rows
+                factor * rows
             ),
-            "the LayerNorm is missing: apply model.input.norm to the sum": math.sqrt(
-                cfg.dim
-            )
-            * rows
-            + pos,
+            "you scaled the positions too: only the token rows may be scaled": norm(
+                root * (rows + pos)
+            ),
         }
+        if cfg.scale:
+            slips[
+                "you forgot to multiply the table rows by sqrt(D) (this model "
+                "follows the original Transformer)"
+            ] = norm(rows + pos)
+        else:
+            slips["this model follows BERT: the rows are not multiplied by sqrt(D)"] = (
+                norm(root * rows + pos)
+            )
+        if cfg.layer_norm:
+            slips["the LayerNorm is missing: apply model.input.norm to the sum"] = (
+                factor * rows + pos
+            )
+        else:
+            slips["this recipe has no input LayerNorm: layer 1 gets the sum itself"] = (
+                torch.nn.functional.layer_norm(factor * rows + pos, (cfg.dim,))
+            )
     a = as_array(answer)
     if a.shape != tuple(expected.shape):
         raise CheckError(
@@ -86,6 +101,56 @@ def check_sinusoidal(answer, n_positions: int, dim: int) -> str:
         )
     check_close(a, expected, "positions", atol=1e-5)
     return passed("Positions match the formula of Vaswani et al. (2017).")
+
+
+def check_offset_rotation(answer, k: int, dim: int) -> str:
+    """The (D, D) matrix R with PE[p + k] = PE[p] @ R for every position p."""
+    expected = offset_rotation(k, dim).double().numpy()
+    a = as_array(answer)
+    if a.shape != expected.shape:
+        raise CheckError(
+            f"shape {a.shape}, expected {expected.shape}: one (D, D) matrix that "
+            "multiplies a position row from the right"
+        )
+    if _close(a, expected.T) and not _close(a, expected):
+        raise CheckError(
+            "transposed: that matrix moves positions k places back; with rows as "
+            "positions the map is applied as PE[p] @ R"
+        )
+    if k != 1 and _close(a, offset_rotation(1, dim).double().numpy()):
+        raise CheckError(f"that moves one place on; the offset is k = {k}")
+    pe = sinusoidal_positions(4 * k + 8, dim).double().numpy()
+    p = np.arange(len(pe) - k)
+    if not np.allclose(pe[p] @ a, pe[p + k], atol=1e-5):
+        raise CheckError(
+            "PE[p] @ R is not PE[p + k]: each (sin, cos) pair must turn by the "
+            "angle k * w_i of its own frequency, with cosines on the block diagonal"
+        )
+    if not np.allclose(a, expected, atol=1e-5):
+        raise CheckError(
+            "it moves these positions correctly but is not the rotation: keep the "
+            "2x2 blocks [[cos, -sin], [sin, cos]] and zeros elsewhere"
+        )
+    return passed(f"One fixed matrix moves every position {k} places on.")
+
+
+def check_temperature_probs(answer, logits, temperature: float) -> str:
+    """softmax(logits / temperature) over the last axis."""
+    z = torch.as_tensor(as_array(logits))
+    expected = torch.softmax(z / temperature, dim=-1).numpy()
+    a = as_array(answer)
+    if a.shape != expected.shape:
+        raise CheckError(f"shape {a.shape}, expected {expected.shape}: one per token")
+    if _close(a, torch.softmax(z * temperature, dim=-1).numpy()) and not _close(
+        a, expected
+    ):
+        raise CheckError("divide the logits by the temperature, do not multiply")
+    if _close(a, torch.softmax(z, dim=-1).numpy()) and not _close(a, expected):
+        raise CheckError("the temperature is missing: softmax(logits / T)")
+    if not np.allclose(a.sum(-1), 1.0, atol=1e-4):
+        raise CheckError("these do not sum to 1: take the softmax after dividing")
+    check_close(a, expected, "probabilities", atol=1e-5)
+    return passed("Lower temperature, sharper distribution; T = 1 is the model's own.")
 
 
 def check_tied_saving(answer: int, vocab_size: int, dim: int) -> str:
