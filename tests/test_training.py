@@ -74,3 +74,16 @@ def test_bad_config_and_optimizer_names():
         train(m, (x, y), TrainConfig(batch_size=0))
     with pytest.raises(ValueError, match="unknown optimizer"):
         make_optimizer("rmsprop", m.parameters(), 0.1)
+
+
+def test_adamw_shrinks_a_row_that_never_gets_a_gradient():
+    # Reference: AdamW's decoupled decay multiplies each weight by (1 - lr * wd) per
+    # step; a row whose gradient is always zero has zero moments, so decay is all it gets.
+    p = torch.nn.Parameter(torch.ones(3, 2))
+    opt = make_optimizer("adamw", [p], lr=0.1)
+    for _ in range(5):
+        opt.zero_grad()
+        (p[0] ** 2).sum().backward()  # only row 0 has a gradient
+        opt.step()
+    expected = (1 - 0.1 * 0.01) ** 5
+    assert torch.allclose(p[1:], torch.full((2, 2), expected))
