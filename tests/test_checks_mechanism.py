@@ -86,6 +86,12 @@ def _pmi(c):
         return np.log(c * c.sum() / np.outer(c.sum(1), c.sum(0)))
 
 
+def test_sppmi_shift_k_itself():
+    counts = np.array([[50.0, 1.0], [1.0, 1.0]])  # PMI(1, 1) = log(53/4) > 2
+    with pytest.raises(CheckError, match="k itself"):
+        check_sppmi(np.maximum(_pmi(counts) - 2, 0), counts, 2)
+
+
 def test_sppmi_right():
     want = np.maximum(_pmi(COUNTS) - np.log(2), 0)
     # hand-worked: total 32, row and column sums (11, 10, 11)
@@ -98,7 +104,7 @@ def test_sppmi_right():
     (np.where(np.isinf(_pmi(COUNTS)), 0, _pmi(COUNTS) - np.log(2)), "negative"),
     (np.maximum(_pmi(COUNTS), 0), "without the shift"),
     (np.maximum(_pmi(COUNTS) / np.log(2) - 1, 0), "base-2"),
-    (np.maximum(_pmi(COUNTS) - 2, 0), "log k"),
+    (np.maximum(_pmi(COUNTS) - 2, 0), "log k"),  # all 0 here: the combined hint
     (np.zeros((3, 3)), "divide the counts by their total"),
     (np.maximum(_pmi(COUNTS) - np.log(2), 0).T + np.eye(3) * 0.01, "not the SPPMI"),
     (np.zeros((2, 3)), "shape"),

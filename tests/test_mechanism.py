@@ -138,4 +138,5 @@ def test_neighbour_categories_and_overlap():
     moved = t.copy()
     moved[0] = [0.05, 1.0]  # q now points where c and d do
     assert neighbour_overlap(t, moved, words, ["q"], k=2) == {"q": 0.0}
-    assert neighbour_overlap(t, moved, words, ["q"], k=3) == {"q": 1 / 3}
+    # k=3: {a, b, d} before, {d, c, b} after
+    assert neighbour_overlap(t, moved, words, ["q"], k=3) == {"q": 2 / 3}

@@ -118,10 +118,11 @@ def check_sppmi(answer, counts, shift: float) -> str:
         if np.allclose(a, np.maximum(pmi / np.log(2) - np.log2(shift), 0.0), atol=1e-9):
             raise CheckError("base-2 logarithms: use natural logarithms (np.log), as "
                              "skip-gram's sigmoid does.")
+        if not a.any():
+            raise CheckError("every entry is 0: PMI compares probabilities (divide the "
+                             "counts by their total before taking the ratio), and the "
+                             "shift is log k, not k.")
         if np.allclose(a, np.maximum(pmi - shift, 0.0), atol=1e-9):
             raise CheckError("you subtracted k itself: the shift is log k.")
-        if not a.any():
-            raise CheckError("every entry is 0: PMI compares probabilities, so divide "
-                             "the counts by their total before taking the ratio.")
     raise CheckError("not the SPPMI matrix: P(w, c) = count / total, P(w) and P(c) "
                      "from the row and column sums.")
