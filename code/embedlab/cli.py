@@ -83,7 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--dim", type=_positive_int, default=50, help="vector size (50)")
     t.add_argument("--epochs", type=_positive_int, default=5, help="passes over the text (5)")
     t.add_argument("--window", type=_positive_int, default=5,
-                   help="context words either side; for next-token, words before (5)")
+                   help="context words either side (mlm: pieces of 2*W+1 tokens); "
+                        "for next-token, words before (5)")
     t.add_argument("--negative", type=_positive_int, default=5,
                    help="noise words per pair for cbow/skipgram (5)")
     t.add_argument("--seed", type=_non_negative_int, default=0)
