@@ -3,9 +3,10 @@
 `sample(model, prompt, n_tokens, temperature=..., seed=...)` works for any model whose
 forward pass turns a batch of contexts (1, C) into next-token logits, either (1, V) (the
 bigram and MLP language models of `embedlab.models`) or one row per position (1, C, V)
-(a causal transformer such as `embedlab.encoder.TinyEncoder(causal=True)`), of which the
-last position is the prediction. The model reads at most `context` previous ids; a model
-trained on a fixed number of [BOS]-padded ids gets its history left-padded with `fill_id`.
+(a causal transformer: `embedlab.encoder.TinyEncoder` with `causal=True` in its
+config), of which the last position is the prediction. The model reads at most
+`context` previous ids; a model trained on a fixed number of [BOS]-padded ids gets its
+history left-padded with `fill_id`.
 
 Temperature divides the logits before the softmax: 1 samples the model's own distribution,
 below 1 sharpens it towards the most likely token, 0 is greedy (always the argmax).
