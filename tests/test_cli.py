@@ -67,6 +67,7 @@ BAD = [
     (["train", "--objective", "cbow", "--corpus", "lee", "--seed", "x"],
      "not a whole number"),
     (["train", "--objective", "cbow", "--corpus", "lee", "--sample", "lots"], "not a number"),
+    (["train", "--objective", "mlm", "--corpus", "toyworld", "--dim", "7"], "multiple of"),
 ]
 
 
@@ -80,6 +81,30 @@ def test_bad_input_one_line_exit_2(tmp_path, capsys, argv, message):
     assert err.startswith("embedlab: error:") and err.count("\n") == 1, err
     assert message in err
     assert list(tmp_path.iterdir()) == []  # nothing written, no temporary directory left
+
+
+def test_mlm_is_bert_objective_on_the_tiny_encoder():
+    # --objective mlm: whole [PAD]-filled pieces of 2*window+1 tokens into TinyEncoder,
+    # whose loss masks 15% of the real tokens (80/10/10) afresh, not the one-blank window
+    import torch
+
+    from embedlab.encoder import IGNORE, TinyEncoder, mask_tokens
+    from embedlab.toyworld import make_toyworld
+
+    args = cli.build_parser().parse_args(
+        ["train", "--objective", "mlm", "--corpus", "toyworld", "--dim", "8",
+         "--window", "3", "--out", "unused"])
+    sentences = make_toyworld().sentences
+    vocab = Vocab.build(sentences)
+    (ids,), model = cli._mlm_setup(args, sentences, vocab)
+    assert isinstance(model, TinyEncoder) and model.cfg.mask_prob == 0.15
+    assert ids.shape[1] == 7 and (ids != vocab["[MASK]"]).all()  # masks come per batch
+    torch.manual_seed(0)
+    inputs, targets = mask_tokens(ids, model.cfg)
+    chosen = targets != IGNORE
+    share = chosen.sum() / (ids != vocab["[PAD]"]).sum()
+    assert abs(share - 0.15) < 0.02  # about 15% of the real tokens
+    assert abs((inputs[chosen] == vocab["[MASK]"]).float().mean() - 0.8) < 0.05
 
 
 def test_existing_out_needs_force(tmp_path, capsys):

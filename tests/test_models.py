@@ -14,10 +14,10 @@ from embedlab.models import (
     OBJECTIVES,
     BigramModel,
     CBOWModel,
-    MaskedTokenModel,
+    CentreFillModel,
     MLPLanguageModel,
     SkipGramModel,
-    masked_examples,
+    centre_fill_examples,
     objective_setup,
     skipgram_examples,
 )
@@ -70,9 +70,9 @@ def test_bigram_starts_uniform_and_learns_the_counts():
     assert torch.equal(m(torch.tensor([[v["z"], v["x"]]])), m(torch.tensor([v["x"]])))
 
 
-def test_masked_examples_hand_worked(tiny):
+def test_centre_fill_examples_hand_worked(tiny):
     sents, v = tiny
-    x, y = masked_examples(sents, v, window=1, seed=0)
+    x, y = centre_fill_examples(sents, v, window=1, seed=0)
     pad, mask = v.id(PAD), v.id(MASK)
     a, b, c = v["a"], v["b"], v["c"]
     want = sorted([([pad, mask, b], a), ([a, mask, c], b), ([b, mask, pad], c),
@@ -81,27 +81,27 @@ def test_masked_examples_hand_worked(tiny):
     assert (x[:, 1] == mask).all()
 
 
-def test_masked_examples_seeded_order(tiny):
+def test_centre_fill_examples_seeded_order(tiny):
     sents, v = tiny
-    x0, y0 = masked_examples(sents * 5, v, window=1, seed=0)
-    x1, y1 = masked_examples(sents * 5, v, window=1, seed=0)
-    x2, _ = masked_examples(sents * 5, v, window=1, seed=1)
+    x0, y0 = centre_fill_examples(sents * 5, v, window=1, seed=0)
+    x1, y1 = centre_fill_examples(sents * 5, v, window=1, seed=0)
+    x2, _ = centre_fill_examples(sents * 5, v, window=1, seed=1)
     assert torch.equal(x0, x1) and torch.equal(y0, y1)
     assert not torch.equal(x0, x2)
     assert sorted(map(tuple, x0.tolist())) == sorted(map(tuple, x2.tolist()))
 
 
-def test_masked_examples_errors(tiny):
+def test_centre_fill_examples_errors(tiny):
     sents, v = tiny
     with pytest.raises(ValueError, match="window"):
-        masked_examples(sents, v, window=0)
+        centre_fill_examples(sents, v, window=0)
     with pytest.raises(ValueError, match=r"\[MASK\]"):
-        masked_examples(sents, Vocab.build(sents, specials=("[PAD]", "[UNK]")), 1)
+        centre_fill_examples(sents, Vocab.build(sents, specials=("[PAD]", "[UNK]")), 1)
 
 
-def test_masked_token_model_matches_manual_forward():
+def test_centre_fill_model_matches_manual_forward():
     torch.manual_seed(0)
-    m = MaskedTokenModel(9, dim=3, window=1, hidden=4)
+    m = CentreFillModel(9, dim=3, window=1, hidden=4)
     ids = torch.randint(9, (6, 3))
     e = m.embedding.weight[ids].reshape(6, 9)
     ref = m.out(torch.tanh(m.hidden(e)))
@@ -178,3 +178,13 @@ def test_objective_setup_same_start_and_all_train():
     assert all(torch.equal(tables[0], t) for t in tables[1:])  # identical initial tables
     with pytest.raises(ValueError, match="unknown objective"):
         objective_setup("glove", world.sentences, v)
+
+
+def test_window_objectives_do_not_claim_the_bert_name():
+    # "masked"/"mlm" mean BERT's objective on a transformer (embedlab.encoder), never the
+    # one-blank window model; the CLI's names for the window objectives are the package's
+    from embedlab import cli
+
+    assert "centre-fill" in OBJECTIVES
+    assert not {"masked", "mlm"} & set(OBJECTIVES)
+    assert set(cli.OBJECTIVES) - {"mlm"} <= set(OBJECTIVES)

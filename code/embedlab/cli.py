@@ -3,8 +3,9 @@
     python -m embedlab train --objective skipgram --corpus lee --dim 50 --epochs 5 \\
         --window 5 --negative 5 --seed 0 --out runs/lee-sg
 
-Objectives: next-token (`MLPLanguageModel`, context = window), mlm (`MaskedTokenModel`,
-window words either side), cbow and skipgram (`embedlab.word2vec`, negative sampling).
+Objectives: next-token (`MLPLanguageModel`, context = window), mlm (BERT's masked-token
+objective, 15% of positions, 80/10/10, on `embedlab.encoder.TinyEncoder` over pieces of
+2*window+1 tokens), cbow and skipgram (`embedlab.word2vec`, negative sampling).
 Corpora: toyworld (generated), lee and wiki (gensim's test data). DIR receives the
 snapshots (`embedlab.snapshots`), vectors.txt (word2vec text format), vectors.tsv and
 metadata.tsv (Embedding Projector). The same arguments give byte-identical files.
@@ -82,7 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--dim", type=_positive_int, default=50, help="vector size (50)")
     t.add_argument("--epochs", type=_positive_int, default=5, help="passes over the text (5)")
     t.add_argument("--window", type=_positive_int, default=5,
-                   help="context words either side; for next-token, words before (5)")
+                   help="context words either side (mlm: pieces of 2*W+1 tokens); "
+                        "for next-token, words before (5)")
     t.add_argument("--negative", type=_positive_int, default=5,
                    help="noise words per pair for cbow/skipgram (5)")
     t.add_argument("--seed", type=_non_negative_int, default=0)
@@ -129,12 +131,7 @@ def _train_word2vec(args, sentences, min_count):
 def _train_model(args, sentences, min_count):
     import torch
 
-    from .models import (
-        MaskedTokenModel,
-        MLPLanguageModel,
-        masked_examples,
-        next_token_examples,
-    )
+    from .models import MLPLanguageModel, next_token_examples
     from .training import TrainConfig, train
     from .vocab import Vocab
 
@@ -144,15 +141,30 @@ def _train_model(args, sentences, min_count):
         data = next_token_examples(sentences, vocab, context=args.window)
         model = MLPLanguageModel(len(vocab), dim=args.dim, context=args.window)
     else:
-        data = masked_examples(sentences, vocab, window=args.window, seed=args.seed)
-        model = MaskedTokenModel(len(vocab), dim=args.dim, window=args.window)
+        data, model = _mlm_setup(args, sentences, vocab)
     batch = args.batch_size or 256
-    steps = max(1, math.ceil(args.epochs * len(data[1]) / batch))
+    steps = max(1, math.ceil(args.epochs * len(data[0]) / batch))
     cfg = TrainConfig(steps=steps, batch_size=batch, seed=args.seed,
                       snapshot_every=args.snapshot_every or max(1, steps // N_SNAPSHOTS),
                       progress=not args.no_progress)
     history = train(model, data, cfg)
     return vocab, model.embedding.weight.detach().numpy(), history
+
+
+def _mlm_setup(args, sentences, vocab):
+    """BERT's objective on the tiny encoder: fresh 15% masks (80/10/10) every batch."""
+    from .encoder import TinyEncoder, config_for, sentence_ids
+
+    cfg = config_for(vocab, dim=args.dim, max_len=2 * args.window + 1)
+    if args.dim % cfg.n_heads:
+        raise UsageError(f"--dim {args.dim} must be a multiple of the encoder's "
+                         f"{cfg.n_heads} attention heads for mlm")
+    ids = sentence_ids(sentences, vocab, cfg.max_len)  # (N, 2*window+1), [PAD]-filled
+    if len(ids) == 0:
+        raise ValueError("no sequence of 2 or more tokens to mask")
+    # TinyEncoder.loss(ids) draws the masks (embedlab.encoder.mask_tokens) from torch's
+    # global RNG, which `train` seeds: the same seed gives the same masks.
+    return (ids,), TinyEncoder(cfg)
 
 
 def _prepare_out(out: Path, force: bool) -> Path:

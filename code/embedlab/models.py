@@ -90,11 +90,15 @@ class BigramModel(nn.Module):
         return F.cross_entropy(self(ids), targets)
 
 
-def masked_examples(
+def centre_fill_examples(
     sentences: Sequence[Sequence[str]], vocab: Vocab, window: int = 2, seed: int = 0
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Every token of every sentence becomes a blank to fill: its `window` neighbours on each
-    side, with [MASK] where the token was and [PAD] past the sentence's ends.
+    """Every token of every sentence becomes the blank centre of a window: its `window`
+    neighbours on each side, with [MASK] where the token was and [PAD] past the ends.
+
+    This is the data of CBOW and of `CentreFillModel` (one blank per example, always in the
+    centre), not BERT's masked-token objective (15% of a whole sequence, 80/10/10), which
+    lives in `embedlab.encoder.mask_tokens`.
 
     Returns inputs (N, 2*window+1) with the [MASK] id in the centre column, and targets (N,)
     (the hidden token ids). `seed` shuffles the order of the examples, reproducibly.
@@ -104,7 +108,7 @@ def masked_examples(
     for special in (MASK, PAD):
         if special not in vocab:
             raise ValueError(
-                f"the vocabulary needs a {special} token for masked examples"
+                f"the vocabulary needs a {special} token for centre-fill examples"
             )
     pad, mask = vocab.id(PAD), vocab.id(MASK)
     xs, ys = [], []
@@ -121,13 +125,14 @@ def masked_examples(
     return x[order], y[order]
 
 
-class MaskedTokenModel(MLPLanguageModel):
-    """Fill in the blank (masked-token prediction, the denoising objective of BERT-style
-    encoders, at toy scale): look up all 2*window+1 positions, [MASK] included, concatenate,
-    one tanh hidden layer, softmax over the vocabulary for the hidden token.
+class CentreFillModel(MLPLanguageModel):
+    """Fill the centre of a window (a CBOW-like task with a network instead of a mean):
+    look up all 2*window+1 positions, [MASK] included, concatenate, one tanh hidden layer,
+    softmax over the vocabulary for the hidden centre token.
 
     ids (B, T) -> rows (B, T, D) -> concat (B, T*D) -> tanh (B, H) -> logits (B, V)
-    Unlike `MLPLanguageModel` it sees both sides of the blank.
+    Unlike `MLPLanguageModel` it sees both sides of the blank. It is not BERT's
+    masked-token objective (see `embedlab.encoder`): one blank, always in the centre.
     """
 
     def __init__(
@@ -156,10 +161,10 @@ def skipgram_examples(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Every (centre id, context id) pair within `window` positions, in a seeded order.
 
-    The pairs come from the same windows as `masked_examples`, so the objectives that use
+    The pairs come from the same windows as `centre_fill_examples`, so the objectives that use
     them see the same text. Returns centres (P,) and contexts (P,).
     """
-    x, y = masked_examples(sentences, vocab, window, seed)  # (N, 2w+1), (N,)
+    x, y = centre_fill_examples(sentences, vocab, window, seed)  # (N, 2w+1), (N,)
     ctx = torch.cat([x[:, :window], x[:, window + 1 :]], dim=1)  # (N, 2w)
     centres = y.unsqueeze(1).expand_as(ctx)  # (N, 2w)
     keep = ctx != vocab.id(PAD)
@@ -217,8 +222,8 @@ class SkipGramModel(_NegativeSampling):
 
 class CBOWModel(_NegativeSampling):
     """CBOW with negative sampling: the mean of the context rows must score the hidden
-    word high. Takes `masked_examples` (the [MASK] centre and [PAD] positions are skipped),
-    so it sees exactly what `MaskedTokenModel` sees. loss(inputs (B, T), targets (B,))."""
+    word high. Takes `centre_fill_examples` (the [MASK] centre and [PAD] positions are
+    skipped), so it sees exactly what `CentreFillModel` sees. loss(inputs (B, T), targets (B,))."""
 
     def __init__(
         self,
@@ -241,7 +246,9 @@ class CBOWModel(_NegativeSampling):
         return self._ns_loss(v, targets)
 
 
-OBJECTIVES = ("next-token", "masked", "cbow", "skipgram")
+# The window objectives. BERT's masked-token objective ("mlm" in the CLI) needs a
+# transformer over whole sequences: `embedlab.encoder`.
+OBJECTIVES = ("next-token", "centre-fill", "cbow", "skipgram")
 
 
 def objective_setup(
@@ -262,11 +269,11 @@ def objective_setup(
     if name == "next-token":
         data = next_token_examples(sentences, vocab, context=window)
         return MLPLanguageModel(len(vocab), dim, window, hidden, init_std), data
-    if name == "masked":
-        data = masked_examples(sentences, vocab, window, seed)
-        return MaskedTokenModel(len(vocab), dim, window, hidden, init_std), data
+    if name == "centre-fill":
+        data = centre_fill_examples(sentences, vocab, window, seed)
+        return CentreFillModel(len(vocab), dim, window, hidden, init_std), data
     if name == "cbow":
-        data = masked_examples(sentences, vocab, window, seed)
+        data = centre_fill_examples(sentences, vocab, window, seed)
         ignore = (vocab.id(MASK), vocab.id(PAD))
         return CBOWModel(counts, dim, init_std=init_std, ignore=ignore), data
     if name == "skipgram":
