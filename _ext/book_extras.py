@@ -1,4 +1,5 @@
-"""Two small fixes to the rendered pages, as a local Sphinx extension.
+"""Two small fixes to the rendered pages, and the chapters' measured run times, as a local
+Sphinx extension.
 
 1. Every chapter is a MyST text notebook; the theme offers a `.ipynb` download only when
    something sets `ipynb_source`. We copy the notebook that myst-nb executed during the build
@@ -7,43 +8,68 @@
    them), which makes the browser throw "Identifier 'THEBE_JS_URL' has already been
    declared" on every page. The duplicates are not in Sphinx's script list, so we remove
    repeated inline one-line scripts from the written HTML.
+3. A chapter's "Run time" line is never typed: the role {runtime}`what takes the time`
+   becomes "about 15 s on a 2-core CPU (measured by `make bench` on an idle machine); what
+   takes the time" (`-` for no note).
+   The seconds come from `bench/notebook-times.json` (the cold build of `make bench`); a
+   chapter that file does not list yet gets the time this build measured, and says so.
+   `tests/test_runtime_lines.py` checks that every chapter uses the role and that the
+   bench file is not stale.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import shutil
 from pathlib import Path
 
+from docutils import nodes
 
-def _add_ipynb_download(app, pagename, templatename, context, doctree):
-    executed = Path(app.outdir).parent / "jupyter_execute" / f"{pagename}.ipynb"
-    if not executed.exists():
+BENCH_TIMES = Path(__file__).resolve().parents[1] / "bench" / "notebook-times.json"
+
+
+class runtime_node(nodes.inline):
+    """Placeholder for a chapter's run time, filled in once every notebook has executed."""
+
+
+def _runtime_role(name, rawtext, text, lineno, inliner, options=None, content=None):
+    return [runtime_node(rawtext, "", note=text.strip())], []
+
+
+def about_seconds(seconds: float) -> int:
+    """Round a run time for prose: up to the next 5 s (a reader plans for the longer wait)."""
+    return max(5, 5 * math.ceil(seconds / 5))
+
+
+def _fill_runtimes(app, doctree, docname):
+    found = list(doctree.findall(runtime_node))
+    if not found:
         return
-    target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(executed, target)
-    context["ipynb_source"] = f"{pagename}.ipynb"
-
-
-def _dedupe_inline_scripts(app, exception):
-    """Drop repeated one-line inline <script> blocks from every written page."""
-    if exception is not None or app.builder.format != "html":
-        return
-    for page in Path(app.outdir).rglob("*.html"):
-        lines = page.read_text(encoding="utf-8").splitlines(keepends=True)
-        seen, kept = set(), []
-        for line in lines:
-            key = line.strip()
-            if key.startswith("<script>") and key.endswith("</script>"):
-                if key in seen:
-                    continue
-                seen.add(key)
-            kept.append(line)
-        if len(kept) != len(lines):
-            page.write_text("".join(kept), encoding="utf-8")
+    bench = json.loads(BENCH_TIMES.read_text()) if BENCH_TIMES.exists() else {}
+    seconds = bench.get(f"{docname}.md")
+    source = [nodes.Text("measured by "), nodes.literal("", "make bench"),
+              nodes.Text(" on an idle machine")]
+    if seconds is None:
+        exec_data = getattr(app.env, "nb_metadata", {}).get(docname, {}).get("exec_data")
+        seconds = (exec_data or {}).get("runtime")
+        source = [nodes.Text("measured when this book was built")]
+    for node in found:
+        if seconds is None:
+            parts = [nodes.Text("not measured (the notebook did not execute in this build)")]
+        else:
+            parts = [nodes.Text(f"about {about_seconds(seconds)} s on a 2-core CPU ("),
+                     *[n.deepcopy() for n in source], nodes.Text(")")]
+        note = node["note"]
+        if note and note != "-":
+            parts.append(nodes.Text(f"; {note}"))
+        node.replace_self(parts)
 
 
 def setup(app):
     app.connect("html-page-context", _add_ipynb_download, priority=400)
     app.connect("build-finished", _dedupe_inline_scripts)
+    app.add_role("runtime", _runtime_role)
+    app.add_node(runtime_node)
+    app.connect("doctree-resolved", _fill_runtimes)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
