@@ -81,7 +81,8 @@ def test_profile_rows_name_the_fixed_cost_and_the_slowest_cells():
 
 
 def test_profile_times_each_cell_of_a_real_notebook(tmp_path):
-    header = ("---\njupytext:\n  text_representation:\n    format_name: myst\n"
+    header = ("---\njupytext:\n  text_representation:\n    extension: .md\n"
+              "    format_name: myst\n    format_version: 0.13\n"
               "kernelspec:\n  name: python3\n  display_name: Python 3\n"
               "  language: python\n---\n\n")
     cells = ["import time", "x = 1", "time.sleep(1.0)", "y = x + 1"]
