@@ -55,7 +55,8 @@ def _runners(quick: bool):
             "bpe": lambda p: bpe_vs_hf.run(
                 bpe_vs_hf.BPEBenchConfig(merges=(200,), encode_merges=200), p),
             "projection": lambda p: projection_cost.run(
-                projection_cost.ProjectionBenchConfig(sizes=(200,), frames=3), p),
+                projection_cost.ProjectionBenchConfig(sizes=(200,), frames=3,
+                                                     reference_size=200), p),
             "book": lambda p: book_times.run(None, p),
             "profile": lambda p: profile.run(
                 profile.ProfileConfig(notebooks=("chapters/instructor-guide.md",)), p),
