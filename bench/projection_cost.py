@@ -71,6 +71,8 @@ def sklearn_tsne_frames(frames, perplexity: float = 15.0, seed: int = 0):
 
 
 def run(cfg: ProjectionBenchConfig | None = None, progress=None) -> list[Row]:
+    import openTSNE  # noqa: F401  imported before any timing: no row includes imports
+    import sklearn.manifold  # noqa: F401
     from threadpoolctl import threadpool_limits
 
     from embedlab.projection import (
