@@ -6,7 +6,9 @@ table and writes `bench/results.json` (read by the book's Performance page).
 
 - `word2vec_vs_gensim`: skip-gram words/s and WordSim353 / SimLex-999 vs gensim Word2Vec.
 - `bpe_vs_hf`: BPE training time and encoding throughput vs Hugging Face `tokenizers`.
-- `projection_cost`: aligned PCA vs warm-started t-SNE over a 20-frame time-lapse.
+- `projection_cost`: aligned PCA vs warm-started t-SNE over a 20-frame time-lapse, and our
+  t-SNE time-lapse (openTSNE, 50 iterations a frame) vs scikit-learn's (250 a frame).
+- `profile`: per chapter, kernel start + imports vs its three slowest cells.
 - `book_times`: the whole book built cold and cached in a temporary copy, per-notebook
   execution times and peak memory.
 

@@ -25,6 +25,7 @@ from . import (
     format_table,
     load_average,
     peak_rss_mb,
+    profile,
     projection_cost,
     word2vec_vs_gensim,
 )
@@ -32,7 +33,7 @@ from . import (
 HERE = Path(__file__).resolve().parent
 # The book goes first: Linux keeps a process's peak memory across fork and exec, so the
 # build's children would inherit the bench process's peak once the other sections grew it.
-SECTIONS = ("book", "word2vec", "bpe", "projection")
+SECTIONS = ("book", "profile", "word2vec", "bpe", "projection")
 
 
 def _versions() -> dict[str, str]:
@@ -54,13 +55,17 @@ def _runners(quick: bool):
             "bpe": lambda p: bpe_vs_hf.run(
                 bpe_vs_hf.BPEBenchConfig(merges=(200,), encode_merges=200), p),
             "projection": lambda p: projection_cost.run(
-                projection_cost.ProjectionBenchConfig(sizes=(200,), frames=3), p),
+                projection_cost.ProjectionBenchConfig(sizes=(200,), frames=3,
+                                                     reference_size=200), p),
             "book": lambda p: book_times.run(None, p),
+            "profile": lambda p: profile.run(
+                profile.ProfileConfig(notebooks=("chapters/instructor-guide.md",)), p),
         }
     return {"word2vec": lambda p: word2vec_vs_gensim.run(None, p),
             "bpe": lambda p: bpe_vs_hf.run(None, p),
             "projection": lambda p: projection_cost.run(None, p),
-            "book": lambda p: book_times.run(None, p)}
+            "book": lambda p: book_times.run(None, p),
+            "profile": lambda p: profile.run(None, p)}
 
 
 def main(argv: list[str] | None = None) -> int:

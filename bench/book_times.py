@@ -7,7 +7,7 @@ them all in the jupyter cache (cached). Per-notebook execution seconds come from
 build's cache records, as `tests/test_book.py` reads them. Peak memory is the largest
 child process (`getrusage(RUSAGE_CHILDREN).ru_maxrss`, i.e. the build or one of its kernels);
 Linux carries a parent's peak into its children, so run this before anything large.
-The reference column holds the budgets: 300 s for the book, 60 s per notebook, 2048 MB.
+The reference column holds the budgets: 420 s for the book, 60 s per notebook, 2048 MB.
 
 What it deliberately does not do: build into the repository, or fail when the build has
 warnings (it reports the exit status; `make test` is the judge of warnings).
@@ -33,7 +33,7 @@ _SKIP = (".venv", "_build", ".git", ".hypothesis", ".pytest_cache", ".ruff_cache
 
 @dataclass
 class BookBenchConfig:
-    book_budget_s: float = 300.0  # DESIGN.md: the whole book in <= 5 min
+    book_budget_s: float = 420.0  # DESIGN.md: the whole book in <= 420 s
     notebook_budget_s: float = 60.0  # DESIGN.md: each notebook in <= 60 s
     memory_budget_mb: float = 2048.0  # DESIGN.md: peak memory <= 2 GB
     keep: str = ""  # a folder to keep the copy in (default: a temporary one, deleted)

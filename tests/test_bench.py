@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `bench` lives at the root
 
@@ -14,6 +15,7 @@ import bench  # noqa: E402
 from bench import Row, format_table  # noqa: E402
 from bench import __main__ as bench_main  # noqa: E402
 from bench.bpe_vs_hf import _agreeing_prefix  # noqa: E402
+from bench.profile import NotebookProfile, profile_notebook, rows_of  # noqa: E402
 from bench.projection_cost import drifting_clusters  # noqa: E402
 
 
@@ -50,6 +52,7 @@ def test_merge_keeps_other_sections_and_failures_do_not_lose_rows(tmp_path,
     fake = {"book": lambda p: [Row("book", "cold", 100.0, 300.0, "s")],
             "bpe": lambda p: [Row("bpe", "train", 1.0, 2.0, "s")],
             "word2vec": lambda p: 1 / 0,
+            "profile": lambda p: [],
             "projection": lambda p: [Row("projection", "pca", 0.1, 10.0, "s")]}
     monkeypatch.setattr(bench_main, "_runners", lambda quick: fake)
     monkeypatch.setattr(bench_main, "_versions", lambda: {})
@@ -64,3 +67,29 @@ def test_merge_keeps_other_sections_and_failures_do_not_lose_rows(tmp_path,
         ("book", 100 / 300), ("bpe", 2.0), ("projection", 0.01)]
     assert second["section_dates"]["book"] == first["date"]
     assert bench.load_average() >= 0 and bench.peak_rss_mb() > 0
+
+
+def test_profile_rows_name_the_fixed_cost_and_the_slowest_cells():
+    p = NotebookProfile("ch", kernel_s=1.0, import_s=2.0,
+                        cells=[(1, "import x", 2.0), (2, "a", 0.5), (3, "b", 4.0),
+                               (4, "c", 1.5), (5, "d", 0.1)])
+    assert p.total_s == pytest.approx(9.1)  # kernel + every cell
+    rows = rows_of(p, slowest=3)
+    assert [r.ours for r in rows] == [3.0, 4.0, 1.5, 0.5]  # imports are not a "slow cell"
+    assert "kernel start 1.0 + imports 2.0" in rows[0].what and "`b`" in rows[1].what
+    assert all(r.reference == p.total_s for r in rows)
+
+
+def test_profile_times_each_cell_of_a_real_notebook(tmp_path):
+    header = ("---\njupytext:\n  text_representation:\n    extension: .md\n"
+              "    format_name: myst\n    format_version: 0.13\n"
+              "kernelspec:\n  name: python3\n  display_name: Python 3\n"
+              "  language: python\n---\n\n")
+    cells = ["import time", "x = 1", "time.sleep(1.0)", "y = x + 1"]
+    (tmp_path / "nb.md").write_text(header + "\n\n".join(
+        f"```{{code-cell}} ipython3\n{c}\n```" for c in cells) + "\n")
+    p = profile_notebook(tmp_path / "nb.md")
+    assert [line for _, line, _ in p.cells] == cells
+    (n, line, s), = p.slowest(1)
+    assert (n, line) == (3, "time.sleep(1.0)") and s >= 1.0
+    assert p.kernel_s > 0 and p.import_s == p.cells[0][2]

@@ -11,8 +11,8 @@ from jupyter_cache import get_cache
 
 from conftest import BUILD, ROOT, notebook_files, toc_files
 
-NOTEBOOK_BUDGET_S = 60
-BOOK_BUDGET_S = 300
+NOTEBOOK_BUDGET_S = 60  # DESIGN.md: the hard limit (we aim for 30 s)
+BOOK_BUDGET_S = 420  # DESIGN.md: the whole book in <= 420 s (we aim for 180 s)
 MEMORY_BUDGET_MB = 2048
 
 

@@ -4,31 +4,46 @@ The pipeline, one module per step: `toyworld`, `vocab` and `bpe` (text -> tokens
 `lookup` and `gradients` (the table and how it is updated), `models`
 (a table inside a model), `training` (one seeded loop that records snapshots), `probes`
 (does the table have structure?), `projection` (aligned 2-D views over time) and `plots`.
+
+`import embedlab` is cheap: the names below are imported on first use (PEP 562 module
+`__getattr__`), so a chapter that needs only the toy world does not wait for torch, scikit-learn,
+gensim or matplotlib to load. `from embedlab import X` works as usual.
 """
 
-from .bpe import BPETokenizer
-from .models import MLPLanguageModel, next_token_examples
-from .probes import chance_purity, nearest_neighbours, neighbour_purity, purity_null
-from .projection import AlignedPCA, procrustes_align, tsne_frames
-from .toyworld import ToyWorld, make_toyworld
-from .training import History, TrainConfig, train
-from .vocab import Vocab
+from __future__ import annotations
 
-__all__ = [
-    "AlignedPCA",
-    "BPETokenizer",
-    "History",
-    "MLPLanguageModel",
-    "ToyWorld",
-    "TrainConfig",
-    "Vocab",
-    "chance_purity",
-    "make_toyworld",
-    "nearest_neighbours",
-    "neighbour_purity",
-    "next_token_examples",
-    "procrustes_align",
-    "purity_null",
-    "train",
-    "tsne_frames",
-]
+import importlib
+
+# public name -> the submodule that defines it
+_LAZY = {
+    "AlignedPCA": "projection",
+    "BPETokenizer": "bpe",
+    "History": "training",
+    "MLPLanguageModel": "models",
+    "ToyWorld": "toyworld",
+    "TrainConfig": "training",
+    "Vocab": "vocab",
+    "chance_purity": "probes",
+    "make_toyworld": "toyworld",
+    "nearest_neighbours": "probes",
+    "neighbour_purity": "probes",
+    "next_token_examples": "models",
+    "procrustes_align": "projection",
+    "purity_null": "probes",
+    "train": "training",
+    "tsne_frames": "projection",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value  # cache: later look-ups skip this function
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

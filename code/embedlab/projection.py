@@ -5,7 +5,8 @@ swap, t-SNE lands in a different arrangement each time. Three remedies, each a f
 
 - `AlignedPCA`: fit one PCA on all snapshots stacked, then apply the same axes to every frame.
 - `procrustes_align`: rotate/reflect each frame onto the previous one (orthogonal Procrustes).
-- `tsne_frames`: t-SNE with a fixed seed, each frame initialized from the previous frame's map.
+- `tsne_frames`: t-SNE with a fixed seed, each frame initialized from the previous frame's map
+  and refined for a few iterations (openTSNE, whose optimizer can be stopped at any count).
 
 What it deliberately does not do: choose colours or draw (see `embedlab.plots`).
 """
@@ -79,15 +80,19 @@ def tsne_frames(
     seed: int = 0,
     progress: bool = False,
     warm_start: bool = True,
+    warm_iter: int = 50,
 ) -> list[np.ndarray]:
-    """t-SNE of every frame with a fixed seed.
+    """t-SNE of every frame with a fixed seed (openTSNE's Barnes-Hut, one thread).
 
-    With `warm_start`, frame t starts from frame t-1's map at its own scale and skips the
-    early-exaggeration phase, so the optimizer only refines the previous layout instead of
-    building a new one; without it, every frame starts from its own PCA (the flickering
-    baseline).
+    A cold frame is a full t-SNE: PCA start, 250 iterations of early exaggeration (12),
+    250 more without (scikit-learn's `TSNE(max_iter=500)` schedule). With `warm_start`,
+    frame t starts from frame t-1's map and only refines it: `warm_iter` iterations, no
+    exaggeration. Consecutive snapshots differ little, so a few dozen iterations keep up
+    with the change; `bench/projection_cost.py` measures the saving and
+    `tests/test_projection.py` checks the neighbourhoods against scikit-learn's t-SNE.
+    Without `warm_start` every frame is cold (the flickering baseline).
     """
-    from sklearn.manifold import TSNE
+    from openTSNE import TSNEEmbedding, affinity, initialization
     from threadpoolctl import threadpool_limits
     from tqdm.auto import tqdm
 
@@ -95,24 +100,24 @@ def tsne_frames(
     n = len(frames[0])
     perplexity = min(perplexity, (n - 1) / 3)
     out: list[np.ndarray] = []
-    for f in tqdm(frames, desc="t-SNE frames", disable=not progress):
-        if warm_start and out:
-            tsne = TSNE(
-                2,
-                perplexity=perplexity,
-                init=out[-1],
-                early_exaggeration=1.0,
-                max_iter=250,
-                random_state=seed,
-            )
-        else:
-            tsne = TSNE(
-                2, perplexity=perplexity, init="pca", max_iter=500, random_state=seed
-            )
-        # One BLAS/OpenMP thread: for a few hundred points a second thread only adds
-        # overhead, and after torch has run it made t-SNE ~10x slower here.
-        with threadpool_limits(1):
-            out.append(tsne.fit_transform(f))
+
+    def embed(f, init):
+        aff = affinity.PerplexityBasedNN(f, perplexity=perplexity, method="exact",
+                                         random_state=seed, n_jobs=1)
+        return TSNEEmbedding(init, aff, negative_gradient_method="bh", n_jobs=1,
+                             random_state=seed)
+
+    # One BLAS/OpenMP thread: for a few hundred points a second thread only adds
+    # overhead, and after torch has run it made t-SNE ~10x slower here.
+    with threadpool_limits(1):
+        for f in tqdm(frames, desc="t-SNE frames", disable=not progress):
+            if warm_start and out:
+                emb = embed(f, out[-1]).optimize(warm_iter, momentum=0.8)
+            else:
+                emb = embed(f, initialization.pca(f, random_state=seed))
+                emb = emb.optimize(250, exaggeration=12, momentum=0.5)
+                emb = emb.optimize(250, momentum=0.8)
+            out.append(np.array(emb, dtype=np.float64))  # (N, 2)
     return out
 
 
@@ -128,6 +133,21 @@ def frame_displacement(frames: Sequence) -> float:
     spread = np.mean([np.sqrt(((f - f.mean(axis=0)) ** 2).sum(axis=1).mean())
                       for f in frames])
     return float(np.mean(moves) / spread) if spread > 0 else 0.0
+
+
+def kept_neighbours(table, xy, k: int = 10) -> float:
+    """How faithful a map is: the share of each point's k nearest neighbours in `table`
+    (N, D) that are also among its k nearest in the map `xy` (N, 2). 1 = all kept; a random
+    map keeps about k / (N - 1)."""
+    from sklearn.neighbors import NearestNeighbors
+
+    def knn(z):
+        z = np.asarray(z, dtype=np.float64)
+        return NearestNeighbors(n_neighbors=k + 1).fit(z).kneighbors(
+            z, return_distance=False)[:, 1:]  # (N, k), without the point itself
+
+    return float(np.mean([len(set(a) & set(b)) / k
+                          for a, b in zip(knn(table), knn(xy), strict=True)]))
 
 
 def per_frame_pca(frames: Sequence, n_components: int = 2) -> list[np.ndarray]:
