@@ -8,7 +8,6 @@
   b - a + c, the three question words excluded) on Mikolov's questions-words.txt, with the
   candidates and questions restricted to the `restrict_vocab` most frequent words, as
   gensim's `evaluate_word_analogies` does; coverage says how many questions could be asked.
-- `similarity_probe`: a function of a table alone, for recording scores during training.
 - `most_similar`: the nearest words of one query, without a V x V matrix.
 
 The files come from gensim's test data (`embedlab.corpora.data_path`). Words are compared
@@ -166,13 +165,3 @@ def most_similar(vectors, vocab_or_words, query: str, k: int = 5):
     sims[q] = -np.inf
     top = np.argsort(-sims, kind="stable")[:k]
     return [(words[i], float(sims[i])) for i in top]
-
-
-def similarity_probe(vocab_or_words, dataset: str = "wordsim353"):
-    """A probe for training loops: table (V, D) -> Spearman rho on `dataset`."""
-    words = _words(vocab_or_words)
-
-    def probe(table) -> float:
-        return similarity_spearman(table, words, dataset)[0]
-
-    return probe
