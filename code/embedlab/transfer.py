@@ -92,9 +92,15 @@ def normalize_center(x) -> np.ndarray:
 
 
 def fit_procrustes(x, y) -> np.ndarray:
-    """The orthogonal W minimizing ||x W - y||_F: W = U V^T from the SVD of x^T y."""
-    u, _, vt = np.linalg.svd(np.asarray(x).T @ np.asarray(y))
-    return u @ vt  # (D_x, D_y)
+    """The orthogonal W minimizing ||x W - y||_F (W = U V^T from the SVD of x^T y, which
+    the chapters derive; computed by scipy's `orthogonal_procrustes`)."""
+    from scipy.linalg import orthogonal_procrustes
+
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    if x.shape[1] != y.shape[1]:  # scipy wants equal widths; the SVD does not
+        u, _, vt = np.linalg.svd(x.T @ y, full_matrices=False)
+        return u @ vt  # (D_x, D_y)
+    return orthogonal_procrustes(x, y)[0]  # (D, D)
 
 
 def fit_least_squares(x, y) -> np.ndarray:
