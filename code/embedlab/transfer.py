@@ -55,24 +55,14 @@ def row_drift(before, after) -> np.ndarray:
 
 
 def load_vectors(name: str) -> tuple[list[str], np.ndarray]:
-    """(words, vectors (N, D)) from a word2vec text file in gensim's test data.
+    """(words, vectors (N, D) float64) from a word2vec text file in gensim's test data,
+    read by gensim's `KeyedVectors.load_word2vec_format`."""
+    from gensim.models import KeyedVectors
 
-    The format is a header "N D" and then one "word x1 ... xD" line per word; reading it
-    directly is faster than importing gensim for twenty lines.
-    """
     from .corpora import data_path
 
-    lines = data_path(name).read_text(encoding="utf-8").splitlines()
-    n, d = (int(v) for v in lines[0].split())
-    words, rows = [], []
-    for line in lines[1 : n + 1]:
-        parts = line.rstrip().split(" ")
-        words.append(parts[0])
-        rows.append(np.array(parts[1:], dtype=np.float64))
-    vectors = np.stack(rows)
-    if vectors.shape != (n, d):
-        raise ValueError(f"{name}: header says {n} x {d}, file has {vectors.shape}")
-    return words, vectors
+    kv = KeyedVectors.load_word2vec_format(str(data_path(name)), binary=False)
+    return list(kv.index_to_key), kv.vectors.astype(np.float64)
 
 
 def load_dictionary(name: str = EN_IT_DICTIONARY) -> list[tuple[str, str]]:
