@@ -333,3 +333,22 @@ def test_chance_purity_right_forms_and_slips():
     _rejects(check_chance_purity, 1 / 3, labels, hint="equal category sizes",
              secret=want)
     _rejects(check_chance_purity, 0.5, labels, hint="c(c-1)", secret=want)
+
+
+# ---------------------------------------------------------------- check_procrustes (maps)
+def test_procrustes_map_with_fewer_pairs_than_dimensions():
+    """20 pairs in 30 dimensions (as the freeze-or-finetune page has 20 in 300): many
+    orthogonal maps fit equally well, so any SVD's U V^T passes; other maps do not."""
+    from embedlab.checks.encoder import check_procrustes
+    from embedlab.transfer import random_orthogonal
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(20, 30))
+    y = x @ random_orthogonal(30, seed=1) + 0.01 * rng.normal(size=(20, 30))
+    u, _, vt = np.linalg.svd(x.T @ y)  # numpy's completion of the null space
+    for form in (u @ vt, (u @ vt).tolist(), torch.tensor(u @ vt)):
+        assert check_procrustes(form, x, y).startswith("Correct.")
+    _rejects(check_procrustes, random_orthogonal(30, seed=2), x, y, hint="fit the pairs")
+    _rejects(check_procrustes, (u @ vt).T, x, y, hint="transposed")
+    _rejects(check_procrustes, np.linalg.lstsq(x, y, rcond=None)[0], x, y,
+             hint="least-squares")

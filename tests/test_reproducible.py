@@ -413,6 +413,25 @@ def test_chapters_print_timings_through_the_marking_helpers(f):
     assert not bad, f"print these through embedlab.timing's fmt_*: {bad}"
 
 
+def test_execute_all_runs_notebooks_on_two_offline_workers(tmp_path, offline_env):
+    """The pool the book comparison uses, on two tiny notebooks: each runs offline, in a
+    worker process of its own, cwd = the notebook's folder, outputs kept."""
+    header = (ROOT / "chapters" / "performance.md").read_text().split("\n---\n")[0]
+    header += "\n---\n\n"  # a chapter's jupytext header
+    cell = ("```{code-cell} ipython3\nimport os, socket\n"
+            "print(os.getppid(), os.path.basename(os.getcwd()), K)\n```\n")
+    files = []
+    for k in range(2):
+        (tmp_path / f"d{k}").mkdir()
+        f = tmp_path / f"d{k}" / f"nb{k}.md"
+        f.write_text(header + cell.replace("K", str(k)))
+        files.append(f)
+    out = execute_all(files, offline_env, workers=2)
+    lines = [out[f].cells[0].outputs[0].text.split() for f in files]
+    assert [ln[1:] for ln in lines] == [["d0", "0"], ["d1", "1"]]
+    assert os.getpid() not in {int(ln[0]) for ln in lines}  # kernels of the workers
+
+
 def test_second_offline_run_gives_the_same_text(built_book, offline_env):
     assert built_book["status"] == 0, "the book build failed; see test_book.py"
     problems, todo = [], []
