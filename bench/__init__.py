@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import os
 import resource
-import time
 from dataclasses import asdict, dataclass
+
+from embedlab.timing import timed  # noqa: F401  (re-exported for the bench modules)
 
 
 @dataclass
@@ -43,13 +44,6 @@ class Row:
 
     def as_dict(self) -> dict:
         return {**asdict(self), "ratio": self.ratio}
-
-
-def timed(fn, *args, **kwargs):
-    """(result, wall seconds) of one call."""
-    t0 = time.perf_counter()
-    out = fn(*args, **kwargs)
-    return out, time.perf_counter() - t0
 
 
 def peak_rss_mb() -> float:

@@ -21,11 +21,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "_build"
+KERNEL_SITE = ROOT / "scripts" / "kernel"  # its sitecustomize shows our warnings
 
 
 def package_hash() -> str:
     h = hashlib.sha256()
-    sources = [*(ROOT / "code" / "embedlab").rglob("*.py"), *(ROOT / "_ext").glob("*.py")]
+    sources = [*(ROOT / "code" / "embedlab").rglob("*.py"), *(ROOT / "_ext").glob("*.py"),
+               KERNEL_SITE / "sitecustomize.py"]
     for p in sorted(sources):
         h.update(p.relative_to(ROOT).as_posix().encode())
         h.update(p.read_bytes())
@@ -48,6 +50,8 @@ def main(argv: list[str]) -> int:
         PYDEVD_DISABLE_FILE_VALIDATION="1",
         HF_HUB_OFFLINE="1",
         TOKENIZERS_PARALLELISM="false",
+        PYTHONPATH=os.pathsep.join(
+            p for p in (str(KERNEL_SITE), os.environ.get("PYTHONPATH")) if p),
     )
     start = time.perf_counter()
     with open(BUILD / "build.log", "w") as log:

@@ -1,7 +1,8 @@
 """Open every built page in headless Chromium (Debian's, never a downloaded browser).
 
 Fails on JavaScript errors, on broken images, and on local resources that fail to load;
-steps each time-lapse animation and checks that the frame changes. External resources
+requires an animation on every page whose code calls `embedlab.plots.animation_html`, and
+steps each one through every frame, checking that each frame shows a new image. External resources
 (a CDN a reader online would reach) cannot load here and are reported, not failed.
 """
 
@@ -10,13 +11,15 @@ from __future__ import annotations
 import functools
 import http.server
 import json
+import re
 import shutil
 import threading
 from urllib.parse import urljoin
 
+import jupytext
 import pytest
 
-from conftest import notebook_files, toc_files
+from conftest import ROOT, notebook_files, toc_files
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
@@ -30,16 +33,25 @@ ARGS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def server(built_book):
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
 
-    handler = functools.partial(Quiet, directory=str(built_book["html"]))
+
+def _serve(directory, files: dict[str, str] | None = None):
+    """Serve `directory` (after writing `files` into it) on a free loopback port."""
+    for name, text in (files or {}).items():
+        (directory / name).write_text(text)
+    handler = functools.partial(_Quiet, directory=str(directory))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
+
+
+@pytest.fixture(scope="module")
+def server(built_book):
+    httpd, url = _serve(built_book["html"])
+    yield url
     httpd.shutdown()
 
 
@@ -93,23 +105,106 @@ def test_page_loads_without_errors_or_broken_images(browser, server, f):
     assert broken == []
 
 
+_ANIMATION_CALL = re.compile(r"(?<![\w.])animation_html\(")
+
+
+def promised_animations(f: str) -> int:
+    """How many animations a page promises: the calls of the package's animation helper
+    (`embedlab.plots.animation_html`) in its code cells (imports are not calls)."""
+    p = ROOT / f"{f}.md"
+    if not p.exists() or f"{f}.md" not in notebook_files():
+        return 0
+    nb = jupytext.read(p)
+    return sum(len(_ANIMATION_CALL.findall(c.source)) for c in nb.cells
+               if c.cell_type == "code")
+
+
+def test_promised_animations_are_counted_from_calls_only():
+    pages = {f: promised_animations(f) for f in toc_files()}
+    assert sum(pages.values()) >= 1, "no page calls animation_html: is the name right?"
+    assert all(n == 0 for f, n in pages.items() if f"{f}.md" not in notebook_files())
+
+
+def step_through(page, anim_id: str) -> list[str]:
+    """Click "next frame" until the slider's last frame; return the problems seen."""
+    img = page.locator(f"#_anim_img{anim_id}")
+    slider = page.locator(f"#_anim_slider{anim_id}")
+    last = int(slider.get_attribute("max"))
+    problems = []
+    if last < 1:
+        return [f"animation {anim_id} has {last + 1} frame"]
+    img.scroll_into_view_if_needed()
+    seen = [img.get_attribute("src")]
+    for k in range(1, last + 1):
+        page.locator(f"button[onclick*='anim{anim_id}.next_frame']").click()
+        page.wait_for_function(
+            "([id, k]) => document.getElementById('_anim_slider' + id).value == k",
+            arg=[anim_id, str(k)], timeout=2000)
+        src = img.get_attribute("src")
+        if not src or src == seen[-1]:
+            problems.append(f"animation {anim_id}: frame {k} shows the same image "
+                            f"as frame {k - 1}")
+        seen.append(src)
+    if len(set(seen)) != len(seen):
+        problems.append(f"animation {anim_id}: some of its {len(seen)} frames repeat")
+    return problems
+
+
 @pytest.mark.parametrize("f", toc_files())
-def test_animations_step_to_a_new_frame(browser, server, f):
+def test_animations_are_there_and_step_through_every_frame(browser, server, f):
     page, problems, _ = _open(browser, f"{server}/{f}.html")
     anims = page.locator("img[id^='_anim_img']")
-    for i in range(anims.count()):
-        img = anims.nth(i)
-        anim_id = img.get_attribute("id").removeprefix("_anim_img")
-        before = img.get_attribute("src")
-        img.scroll_into_view_if_needed()
-        page.locator(f"button[onclick*='anim{anim_id}.next_frame']").click()
-        page.wait_for_timeout(100)
-        after = img.get_attribute("src")
-        assert after and after != before, f"animation {i} on {f} did not change frame"
-        slider = page.locator(f"#_anim_slider{anim_id}")
-        assert slider.input_value() == "1"
+    ids = [anims.nth(i).get_attribute("id").removeprefix("_anim_img")
+           for i in range(anims.count())]
+    promised = promised_animations(f)
+    assert len(ids) >= promised, (
+        f"{f} calls animation_html {promised} time(s) but shows {len(ids)} animation(s)")
+    for anim_id in ids:
+        problems += step_through(page, anim_id)
     page.close()
     assert problems == []
+
+
+def test_the_animation_test_fails_without_an_animation(browser, tmp_path):
+    """A page with no animation fails the promise; a real time-lapse steps through all
+    its frames; a time-lapse whose frames repeat is reported."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.animation import FuncAnimation
+
+    from embedlab.plots import animation_html
+
+    def page_with(n_frames, repeat=False):
+        fig, ax = plt.subplots(figsize=(2, 2))
+        (line,) = ax.plot([0, 1], [0, 0])
+        anim = FuncAnimation(fig, lambda k: line.set_ydata([0, 0 if repeat else k]),
+                             frames=n_frames)
+        html = animation_html(anim)
+        plt.close(fig)
+        return f"<html><body>{html}</body></html>"
+
+    httpd, url = _serve(tmp_path, {"anim.html": page_with(4), "none.html": "<p>no</p>",
+                                   "same.html": page_with(3, repeat=True)})
+    try:
+        page, _, _ = _open(browser, f"{url}/anim.html")
+        anims = page.locator("img[id^='_anim_img']")
+        assert anims.count() == 1
+        anim_id = anims.first.get_attribute("id").removeprefix("_anim_img")
+        assert step_through(page, anim_id) == []
+        assert page.locator(f"#_anim_slider{anim_id}").input_value() == "3"
+        page.close()
+        page, _, _ = _open(browser, f"{url}/same.html")
+        anim_id = page.locator("img[id^='_anim_img']").first.get_attribute(
+            "id").removeprefix("_anim_img")
+        assert any("same image" in p for p in step_through(page, anim_id))
+        page.close()
+        page, _, _ = _open(browser, f"{url}/none.html")
+        assert page.locator("img[id^='_anim_img']").count() == 0  # promised 1: fails
+        page.close()
+    finally:
+        httpd.shutdown()
 
 
 @pytest.mark.parametrize("f", notebook_files())

@@ -39,12 +39,14 @@ def test_lookup_fn():
         return F.one_hot(ids, table.shape[0]).to(table.dtype) @ table
 
     assert C.check_lookup_fn(right).startswith("Correct")
-    assert C.check_lookup_fn(lambda i, t: t[i]).startswith("Correct")
+    assert C.check_lookup_fn(  # the natural float32 cast
+        lambda i, t: F.one_hot(i, t.shape[0]).float() @ t).startswith("Correct")
+    assert "directly" in _hint(C.check_lookup_fn, lambda i, t: t[i])  # forbidden
     assert "one-hot vectors" in _hint(
         C.check_lookup_fn, lambda i, t: F.one_hot(i, t.shape[0]).to(t.dtype))
     assert "columns" in _hint(C.check_lookup_fn, lambda i, t: t.T[i])
     assert "detach" in _hint(C.check_lookup_fn, lambda i, t: t.detach()[i])
-    assert "tensor" in _hint(C.check_lookup_fn, lambda i, t: t[i].tolist())
+    assert "tensor" in _hint(C.check_lookup_fn, lambda i, t: right(i, t).tolist())
 
 
 def test_cosine_spread():

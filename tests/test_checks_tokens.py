@@ -76,7 +76,8 @@ def test_encode_with_unk():
         return [stoi.get(t, stoi["[UNK]"]) for t in tokens]
 
     def skips(tokens, itos):
-        return [itos.index(t) for t in tokens if t in itos]
+        stoi = {t: i for i, t in enumerate(itos)}
+        return [stoi[t] for t in tokens if t in stoi]
 
     def raises(tokens, itos):
         return [{t: i for i, t in enumerate(itos)}[t] for t in tokens]

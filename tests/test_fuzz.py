@@ -246,10 +246,11 @@ def test_word2vec_any_small_corpus(sentences):
         assert r.vectors.shape == (len(r.words), 4) and np.isfinite(r.vectors).all()
 
 
-
-
 def test_word2vec_corpus_without_pairs():
-    """Two words in one sentence; after subsampling at most one may survive."""
+    """A two-word corpus, where subsampling may leave no training pair in a pass:
+    training returns finite vectors for both words instead of failing. (Which words
+    survive subsampling is not asserted here: tests/test_word2vec.py checks the keep
+    probabilities by hand.)"""
     cfg = Word2VecConfig(dim=4, epochs=1, min_count=1, batch_size=8,
                          share_negatives=2, progress=False)
     r = train_word2vec([["a", "b"]], cfg)

@@ -10,25 +10,28 @@
 
 Which outputs are compared (the rule, precisely): per code cell, the text of all its
 `stdout` streams joined, and the `text/plain` data of every execute_result / display_data,
-in order. stderr (progress bars, warnings), HTML and images are not compared. (The book
-sets `nb_merge_streams: false`: myst-nb's merging rewrites the executed notebook in place,
-which left text duplicated in it, split wherever the kernel happened to flush.) Then each
-line is normalised:
-- on a *timing line* every number is replaced by `#` and runs of spaces become one
-  (column widths follow the numbers). A timing line contains a number followed by a time
-  unit (`12 s`, `0.5s`, `40 ms`, `3 sec`, `2 seconds`), a rate (`words/s`, `chars/s`,
-  `it/s`, any `<word>/s`), or a word starting with `time`, `took`, `elapsed`, `wall`
-  `second` or `speed` ("words per second", a "seconds" column, "speed of ours relative to
-  gensim: 0.8x"; case-insensitive);
-- a `text/plain` block whose *first* line is a timing line (a table whose column header
-  says "seconds" or "time") is a table of timings: all its lines are treated as timing lines;
+in order. stderr (progress bars, warnings: tests/test_warnings.py reads those), HTML and
+images are not compared. (The book sets `nb_merge_streams: false`: myst-nb's merging
+rewrites the executed notebook in place, which left text duplicated in it, split wherever
+the kernel happened to flush.) Then each line is normalised:
+- a *timing* is a number printed through `embedlab.timing`'s formatters (`fmt_seconds`,
+  `fmt_ms`, `fmt_rate`, `fmt_speedup`): they, and nothing else, put a narrow no-break
+  space (U+202F) between the number and its unit. Such a number becomes `#`, and on a line
+  that holds one, runs of spaces become one (table columns are as wide as the numbers).
+  Nothing is guessed from words: "3 timesteps", "second-order", "occurs 2 times" and a
+  table whose header says "seconds" are compared like everything else;
+- a tqdm bar's own elapsed/remaining/rate field (`[00:03<00:01, 12.3it/s]`, tqdm's format)
+  becomes `[#]`;
 - memory addresses (`0x7f3a...`) become `0x#`, and a temporary folder's name
   (`/tmp/tmpab12cd`, from `tempfile`) becomes `<tmp>`, on every line.
 Everything else must match exactly.
+
+The second run executes the notebooks on 2 worker processes at once (one kernel each).
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 import socket
@@ -36,13 +39,23 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import jupytext
 import nbformat
+import pandas as pd
 import pytest
 
 from conftest import BUILD, ROOT, notebook_files
+from embedlab.timing import (
+    TIMING,
+    fmt_ms,
+    fmt_rate,
+    fmt_seconds,
+    fmt_speedup,
+    mask_timings,
+)
 
 # ---------------------------------------------------------------- offline blocker
 SITECUSTOMIZE = '''\
@@ -229,30 +242,19 @@ def test_cli_is_byte_identical_across_processes(tmp_path):
 
 
 # ---------------------------------------------------------------- the book, twice
-_NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)*(?:[eE][-+]?\d+)?")
-_TIMING = re.compile(
-    r"\d\s*(?:ms|s|secs?|seconds?)\b|\b\w+/s\b"
-    r"|\b(?:time|timing|took|elapsed|wall|second|speed)",
-    re.IGNORECASE,
-)
+_TQDM = re.compile(r"\[\d+:\d\d(?::\d\d)?<[^\]]*\]")
 _ADDRESS = re.compile(r"\b0x[0-9a-fA-F]+")
 _TEMP = re.compile(re.escape(tempfile.gettempdir()) + r"/[\w.-]+")
 
 
-def _mask(line: str) -> str:
-    return re.sub(r" {2,}", " ", _NUMBER.sub("#", line))
-
-
-def normalise(text: str, table: bool = False) -> str:
-    """Mask what legitimately differs between runs (see the module docstring).
-    `table=True` (text/plain): a block whose first line is a timing line is all timings."""
-    lines = text.splitlines()
-    all_timing = table and bool(lines) and bool(_TIMING.search(lines[0]))
+def normalise(text: str) -> str:
+    """Mask what legitimately differs between runs (see the module docstring)."""
     out = []
-    for line in lines:
+    for line in text.splitlines():
         line = _TEMP.sub("<tmp>", _ADDRESS.sub("0x#", line))
-        if all_timing or _TIMING.search(line):
-            line = _mask(line)
+        line = _TQDM.sub("[#]", line)
+        if TIMING.search(line):
+            line = re.sub(r" {2,}", " ", mask_timings(line))
         out.append(line)
     return "\n".join(out)
 
@@ -269,7 +271,7 @@ def cell_texts(nb) -> list[tuple[str, str, list[str]]]:
                 stdout.append(o.text)
             elif o.output_type in ("execute_result", "display_data"):
                 if "text/plain" in o.get("data", {}):
-                    plain.append(normalise(o.data["text/plain"], table=True))
+                    plain.append(normalise(o.data["text/plain"]))
         out.append((cell.source, normalise("".join(stdout)), plain))
     return out
 
@@ -305,67 +307,143 @@ def differences(first, second, name: str) -> list[str]:
 
 
 def execute_offline(md: Path, env: dict, timeout: int = 120):
-    """Execute a MyST notebook with nbclient under `env`, cwd = its folder."""
+    """Execute a MyST notebook with nbclient under `env`, cwd = its folder.
+
+    Sets this process's os.environ to `env` for the kernel to inherit: call it in a
+    worker process of its own (`execute_all`), not in the test process."""
     from nbclient import NotebookClient
 
     nb = jupytext.read(md)
     nb.cells.append(nbformat.v4.new_code_cell(
         "import socket\nprint('offline blocker active:',"
         " getattr(socket, '_EMBEDLAB_OFFLINE', False))"))
-    old = dict(os.environ)
     os.environ.clear()
     os.environ.update(env)  # the kernel inherits this process's environment
-    try:
-        NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                       resources={"metadata": {"path": str(md.parent)}}).execute()
-    finally:
-        os.environ.clear()
-        os.environ.update(old)
+    NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                   resources={"metadata": {"path": str(md.parent)}}).execute()
     check = nb.cells.pop()
     assert check.outputs[0].text.strip() == "offline blocker active: True", md
     return nb
 
 
-def test_normalise_masks_timings_only():
-    assert normalise("trained in 12.5 s, loss 0.25") == "trained in # s, loss #"
-    assert normalise("370,000 words/s") == "# words/s"
-    assert normalise("took 3ms") == "took #ms"
+def _execute_to_text(md: str, env: dict) -> str:
+    return nbformat.writes(execute_offline(Path(md), env))
+
+
+def execute_all(files: list[Path], env: dict, workers: int = 2) -> dict[Path, object]:
+    """Execute notebooks offline on `workers` fresh processes (spawned: no torch state
+    or environment is shared with the test process); returns {file: notebook}."""
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        futures = {f: pool.submit(_execute_to_text, str(f), env) for f in files}
+        return {f: nbformat.reads(fut.result(), 4) for f, fut in futures.items()}
+
+
+def test_normalise_masks_marked_timings_only():
+    assert normalise(f"trained in {fmt_seconds(12.5)}, loss 0.25") == \
+        "trained in #\u202fs, loss 0.25"
+    assert normalise(f"{fmt_rate(370_977)}") == "#\u202fwords/s"
+    assert normalise(f"took {fmt_ms(0.003)}") == "took #\u202fms"
+    assert normalise(f"ours vs gensim: {fmt_speedup(0.8)}") == "ours vs gensim: #\u202fx"
     assert normalise("<Foo at 0x7f3a9c>") == "<Foo at 0x#>"
-    assert normalise("words per second   370,977") == "words per second #"
     tmp = tempfile.gettempdir()
     assert normalise(f"wrote {tmp}/tmpab_12/run: 57 words") == "wrote <tmp>/run: 57 words"
-    assert normalise("index   12 ms  matmul") == normalise("index    9 ms  matmul")
-    table = "           seconds\nours     1.47\ntheirs  101.1"
-    assert normalise(table, table=True) == " seconds\nours #\ntheirs #"
-    assert normalise("  loss\nours  0.25", table=True) == "  loss\nours  0.25"
-    # numbers elsewhere stay: a changed result must be caught
-    assert normalise("loss 0.25 after 3 epochs") == "loss 0.25 after 3 epochs"
-    assert normalise("Spearman 0.21 (353 pairs)") == "Spearman 0.21 (353 pairs)"
-    assert normalise("its 5 rows") == "its 5 rows"
+    # column widths follow the timing's digits
+    assert normalise(f"index {fmt_ms(0.012):>10}  matmul") == \
+        normalise(f"index {fmt_ms(0.0091):>10}  matmul")
+    bar = "training:  40%|####      | 2/5 [00:03<00:04, 1.31it/s]"
+    assert normalise(bar) == "training:  40%|####      | 2/5 [#]"
+    # numbers elsewhere stay, even next to words about time: a changed result is caught
+    for line in ("loss 0.25 after 3 epochs", "Spearman 0.21 (353 pairs)", "its 5 rows",
+                 "purity 0.61 after 200 timesteps", "Token 5 occurs 2 times",
+                 "second-order term 0.125", "trained in 12.5 s (an ordinary space)",
+                 "370,000 words/s (typed, not through fmt_rate)",
+                 "           seconds\nours     1.47\ntheirs  101.1"):
+        assert normalise(line) == line
+
+
+def _table_notebook(seconds: list[float], purity: list[float]):
+    """A notebook whose one cell shows a results table with a wall-clock column, the
+    way chapters/filling-blanks.md does."""
+    table = pd.DataFrame({"wall clock": [fmt_seconds(s) for s in seconds],
+                          "final purity": purity}, index=["next-token", "cbow"])
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("display(summary)")
+    cell.outputs = [nbformat.v4.new_output(
+        "display_data", data={"text/plain": repr(table)})]
+    nb.cells = [cell]
+    return nb
+
+
+def test_differences_ignore_timings_but_catch_a_changed_purity_in_a_timing_table():
+    first = _table_notebook([3.2, 1.2], [0.696, 0.983])
+    slower = _table_notebook([12.9, 0.8], [0.696, 0.983])  # only the clock changed
+    changed = _table_notebook([3.2, 1.2], [0.696, 0.981])  # a result changed
+    assert differences(first, slower, "t") == []
+    problems = differences(first, changed, "t")
+    assert len(problems) == 1 and "text/plain differs" in problems[0]
+    assert "0.983" in problems[0] and "0.981" in problems[0]
 
 
 def test_differences_finds_a_changed_number():
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("print(x)")
-    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="x = 1\n")]
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout",
+                                           text="x = 1 after 3 timesteps\n")]
     nb.cells = [cell]
     other = nbformat.reads(nbformat.writes(nb), 4)
     changed = nbformat.reads(nbformat.writes(nb), 4)
-    changed.cells[0].outputs[0].text = "x = 2\n"
+    changed.cells[0].outputs[0].text = "x = 2 after 3 timesteps\n"
     assert differences(nb, other, "t") == []
     assert "stdout differs" in differences(nb, changed, "t")[0]
 
 
+# a format field followed by a time unit, e.g. f"{sec:.1f} s" or f"{t * 1e3:.2f}ms"
+_HAND_TIMING = re.compile(r"\}\s?(?:s|ms|sec|seconds|words/s|chars/s)\b[^/]")
+
+
+@pytest.mark.parametrize("f", notebook_files())
+def test_chapters_print_timings_through_the_marking_helpers(f):
+    """A timing printed by hand would not be masked and would fail the rebuild test on
+    a slower run; say which line to route through `embedlab.timing`."""
+    nb = jupytext.read(ROOT / f)
+    bad = [ln.strip() for c in nb.cells if c.cell_type == "code"
+           for ln in c.source.splitlines()
+           if _HAND_TIMING.search(ln) and "fmt_" not in ln]
+    assert not bad, f"print these through embedlab.timing's fmt_*: {bad}"
+
+
+def test_execute_all_runs_notebooks_on_two_offline_workers(tmp_path, offline_env):
+    """The pool the book comparison uses, on two tiny notebooks: each runs offline, in a
+    worker process of its own, cwd = the notebook's folder, outputs kept."""
+    header = (ROOT / "chapters" / "performance.md").read_text().split("\n---\n")[0]
+    header += "\n---\n\n"  # a chapter's jupytext header
+    cell = ("```{code-cell} ipython3\nimport os, socket\n"
+            "print(os.getppid(), os.path.basename(os.getcwd()), K)\n```\n")
+    files = []
+    for k in range(2):
+        (tmp_path / f"d{k}").mkdir()
+        f = tmp_path / f"d{k}" / f"nb{k}.md"
+        f.write_text(header + cell.replace("K", str(k)))
+        files.append(f)
+    out = execute_all(files, offline_env, workers=2)
+    lines = [out[f].cells[0].outputs[0].text.split() for f in files]
+    assert [ln[1:] for ln in lines] == [["d0", "0"], ["d1", "1"]]
+    assert os.getpid() not in {int(ln[0]) for ln in lines}  # kernels of the workers
+
+
 def test_second_offline_run_gives_the_same_text(built_book, offline_env):
     assert built_book["status"] == 0, "the book build failed; see test_book.py"
-    problems, seen = [], 0
+    problems, todo = [], []
     for f in notebook_files():
         built = BUILD / "jupyter_execute" / Path(f).with_suffix(".ipynb")
         if not built.exists():
             problems.append(f"{f}: not in {built.parent}")
-            continue
-        again = execute_offline(ROOT / f, offline_env)
-        problems += differences(nbformat.read(built, 4), again, f)
-        seen += 1
-    assert seen > 0
+        else:
+            todo.append(f)
+    again = execute_all([ROOT / f for f in todo], offline_env, workers=2)
+    for f in todo:
+        built = BUILD / "jupyter_execute" / Path(f).with_suffix(".ipynb")
+        problems += differences(nbformat.read(built, 4), again[ROOT / f], f)
+    assert todo
     assert not problems, "\n".join(problems[:20])

@@ -46,3 +46,23 @@ def test_categories_are_interchangeable_in_context():
 def test_rejects_non_positive_size():
     with pytest.raises(ValueError, match="positive"):
         make_toyworld(0)
+
+
+CATEGORIES_FLAT = {word: c for c, ws in CATEGORIES.items() for word in ws}
+
+
+def test_content_words_are_the_planted_words_in_the_vocabulary_order():
+    from embedlab.vocab import Vocab
+
+    w = make_toyworld(300, seed=0)
+    v = Vocab.build(w.sentences)
+    words, ids, labels = w.content_words(v)
+    # by hand: every itos entry that has a planted category, nothing else
+    assert words == [t for t in v.itos if t in CATEGORIES_FLAT]
+    assert [v.itos[i] for i in ids] == words and ids == sorted(ids)
+    assert labels == [CATEGORIES_FLAT[t] for t in words]
+    assert "the" not in words and "[PAD]" not in words
+    # a plain word list (a word2vec result's words) gives positions in that list
+    plain = ["the", "cat", "red", "."]
+    assert w.content_words(plain) == (["cat", "red"], [1, 2], ["animal", "colour"])
+

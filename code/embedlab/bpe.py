@@ -21,7 +21,6 @@ import heapq
 import json
 import operator
 import re
-import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from itertools import pairwise
@@ -379,10 +378,3 @@ def hf_merges(tok) -> list[tuple[str, str]]:
 def our_merges(tok: BPETokenizer) -> list[tuple[str, str]]:
     """Our merges in the same byte-level spelling, to compare with `hf_merges`."""
     return [(byte_level(tok.vocab[a]), byte_level(tok.vocab[b])) for a, b in tok.merges]
-
-
-def timed(fn, *args, **kwargs):
-    """(result, seconds) of one call."""
-    t0 = time.perf_counter()
-    out = fn(*args, **kwargs)
-    return out, time.perf_counter() - t0

@@ -8,7 +8,6 @@
   b - a + c, the three question words excluded) on Mikolov's questions-words.txt, with the
   candidates and questions restricted to the `restrict_vocab` most frequent words, as
   gensim's `evaluate_word_analogies` does; coverage says how many questions could be asked.
-- `similarity_probe`: a function of a table alone, for recording scores during training.
 - `most_similar`: the nearest words of one query, without a V x V matrix.
 
 The files come from gensim's test data (`embedlab.corpora.data_path`). Words are compared
@@ -27,6 +26,7 @@ import numpy as np
 from scipy.stats import spearmanr
 
 from .corpora import data_path
+from .probes import nearest_neighbours, unit_rows
 from .vocab import Vocab
 
 SIMILARITY_FILES = {"wordsim353": "wordsim353.tsv", "simlex999": "simlex999.txt"}
@@ -69,12 +69,6 @@ def _words(vocab_or_words) -> list[str]:
     return list(vocab_or_words.itos if isinstance(vocab_or_words, Vocab) else vocab_or_words)
 
 
-def _unit(vectors) -> np.ndarray:
-    v = np.asarray(vectors, dtype=np.float64)
-    norms = np.linalg.norm(v, axis=1, keepdims=True)
-    return v / np.where(norms == 0, 1.0, norms)
-
-
 def _index(words: Sequence[str], restrict_vocab: int | None) -> dict[str, int]:
     """Lower-cased word -> row among the first `restrict_vocab` rows (first one wins)."""
     index: dict[str, int] = {}
@@ -95,7 +89,7 @@ def similarity_spearman(
     used = [(index[a], index[b], s) for a, b, s in rows if a in index and b in index]
     if len(used) < 3:
         return float("nan"), len(used), len(rows)
-    u = _unit(vectors)
+    u = unit_rows(vectors)
     ia, ib, gold = (np.array(x) for x in zip(*used, strict=True))
     model = (u[ia] * u[ib]).sum(axis=1)  # (P,) cosine of each pair
     rho = spearmanr(gold, model).statistic
@@ -132,7 +126,7 @@ def analogy_accuracy(
              if all(w in index for w in q)]
     per_section: dict[str, list[int]] = {}
     correct = 0
-    u = _unit(vectors)[: min(restrict_vocab, len(words))]  # (N, D) candidates
+    u = unit_rows(vectors)[: min(restrict_vocab, len(words))]  # (N, D) candidates
     for start in range(0, len(asked), chunk):
         part = asked[start : start + chunk]
         abcd = np.array([q[1:] for q in part])  # (Q, 4)
@@ -152,27 +146,6 @@ def analogy_accuracy(
 
 
 def most_similar(vectors, vocab_or_words, query: str, k: int = 5):
-    """The k words of highest cosine similarity to `query` (itself excluded), with scores.
-
-    Computes one row of similarities only, so it suits large vocabularies (the probes'
-    `nearest_neighbours` builds the full V x V matrix, fine for toy tables).
-    """
-    words = _words(vocab_or_words)
-    if query not in words:
-        raise KeyError(f"{query!r} is not among the {len(words)} words")
-    u = _unit(vectors)
-    q = words.index(query)
-    sims = u @ u[q]  # (V,)
-    sims[q] = -np.inf
-    top = np.argsort(-sims, kind="stable")[:k]
-    return [(words[i], float(sims[i])) for i in top]
-
-
-def similarity_probe(vocab_or_words, dataset: str = "wordsim353"):
-    """A probe for training loops: table (V, D) -> Spearman rho on `dataset`."""
-    words = _words(vocab_or_words)
-
-    def probe(table) -> float:
-        return similarity_spearman(table, words, dataset)[0]
-
-    return probe
+    """The k words of highest cosine similarity to `query` (itself excluded), with scores:
+    `probes.nearest_neighbours` for a vocabulary or a word list."""
+    return nearest_neighbours(vectors, _words(vocab_or_words), query, k)

@@ -1,12 +1,13 @@
 """Word vectors out to the two file formats other tools read.
 
-- word2vec text format: a header line "V D", then one line per word, "word x1 x2 ... xD".
-  gensim reads it with `KeyedVectors.load_word2vec_format(path)`.
+- word2vec text format: a header line "V D", then one line per word, "word x1 x2 ... xD",
+  written by gensim itself; gensim reads it with `KeyedVectors.load_word2vec_format(path)`.
 - Embedding Projector TSV (projector.tensorflow.org, "Load"): `vectors.tsv` holds one row
   of tab-separated numbers per word and no header; `metadata.tsv` holds the labels, one per
   line, with no header when there is a single column, and a header row when there are more.
 
-Numbers are written with a fixed format ("%.6g"), so the same table gives the same bytes.
+Numbers are written with a fixed format (gensim's float32 repr; "%.6g" in the TSV), so the
+same table gives the same bytes.
 
 What it deliberately does not do: the binary word2vec format, or escaping words that contain
 whitespace (they are refused: neither format can hold them).
@@ -38,31 +39,19 @@ def _rows(v: np.ndarray, sep: str) -> list[str]:
 
 
 def write_word2vec_text(path, words: Sequence[str], vectors) -> Path:
-    """Write the word2vec text format; return the path."""
+    """Write the word2vec text format through gensim (`save_word2vec_format`, float32
+    numbers); return the path. Read it back with `KeyedVectors.load_word2vec_format`."""
+    from gensim.models import KeyedVectors
+
     v = _check(words, vectors)
-    lines = [f"{v.shape[0]} {v.shape[1]}"]
-    lines += [f"{w} {row}" for w, row in zip(words, _rows(v, " "), strict=True)]
+    kv = KeyedVectors(v.shape[1], dtype=np.float32)
+    kv.add_vectors(list(words), v.astype(np.float32))
+    # gensim writes rows by descending "count"; give it the table's order (no warning)
+    for rank, w in enumerate(words):
+        kv.set_vecattr(w, "count", len(words) - rank)
     path = Path(path)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    kv.save_word2vec_format(str(path), binary=False)
     return path
-
-
-def read_word2vec_text(path) -> tuple[list[str], np.ndarray]:
-    """Read the word2vec text format back: (words, (V, D) float32 table)."""
-    lines = Path(path).read_text(encoding="utf-8").splitlines()
-    if not lines:
-        raise ValueError(f"{path} is empty")
-    n, d = (int(x) for x in lines[0].split())
-    if len(lines) - 1 != n:
-        raise ValueError(f"{path} announces {n} words but has {len(lines) - 1} lines")
-    words, rows = [], []
-    for line in lines[1:]:
-        w, *xs = line.split(" ")
-        if len(xs) != d:
-            raise ValueError(f"{path}: the line of {w!r} has {len(xs)} numbers, not {d}")
-        words.append(w)
-        rows.append([float(x) for x in xs])
-    return words, np.array(rows, dtype=np.float32).reshape(n, d)
 
 
 def write_projector_tsv(

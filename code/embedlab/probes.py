@@ -27,19 +27,30 @@ def _as_array(vectors) -> np.ndarray:
     return v
 
 
-def cosine_matrix(vectors) -> np.ndarray:
-    """All pairwise cosine similarities, (N, N)."""
+def unit_rows(vectors) -> np.ndarray:
+    """Every row divided by its length (a zero row stays zero), float64 (N, D)."""
     v = _as_array(vectors)
     norms = np.linalg.norm(v, axis=1, keepdims=True)
-    u = v / np.where(norms == 0, 1.0, norms)
+    return v / np.where(norms == 0, 1.0, norms)
+
+
+def cosine_matrix(vectors) -> np.ndarray:
+    """All pairwise cosine similarities, (N, N)."""
+    u = unit_rows(vectors)
     return u @ u.T
 
 
 def nearest_neighbours(vectors, words: Sequence[str], query: str, k: int = 5):
-    """The k words most cosine-similar to `query` (itself excluded), with similarities."""
+    """The k words most cosine-similar to `query` (itself excluded), with similarities.
+
+    Compares the query's row with every row, (N,), never the (N, N) matrix, so it suits a
+    large vocabulary as well as a toy table. Ties keep the table's order."""
+    words = list(words)
     if query not in words:
         raise KeyError(f"{query!r} is not among the {len(words)} words")
-    sims = cosine_matrix(vectors)[list(words).index(query)]
+    u = unit_rows(vectors)
+    q = words.index(query)
+    sims = u @ u[q]  # (N,)
     order = [i for i in np.argsort(-sims, kind="stable") if words[i] != query][:k]
     return [(words[i], float(sims[i])) for i in order]
 

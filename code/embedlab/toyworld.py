@@ -73,6 +73,16 @@ class ToyWorld:
         rest = sorted({t for s in self.sentences for t in s} - set(seen))
         return seen + rest
 
+    def content_words(self, vocab_or_words) -> tuple[list[str], list[int], list[str]]:
+        """(words, ids, labels) of the planted content words in a vocabulary, in its
+        order: `ids` are their rows in the table (positions in `vocab.itos`, or in a
+        plain word list such as a word2vec result's `words`), `labels` their categories.
+        Function words are left out. The probes score exactly these rows."""
+        itos = list(getattr(vocab_or_words, "itos", vocab_or_words))
+        ids = [i for i, w in enumerate(itos) if w in self.categories]
+        words = [itos[i] for i in ids]
+        return words, ids, [self.categories[w] for w in words]
+
     def category_of(self, word: str) -> str:
         """The planted category, or "function" for the glue words."""
         return self.categories.get(word, "function")

@@ -55,24 +55,14 @@ def row_drift(before, after) -> np.ndarray:
 
 
 def load_vectors(name: str) -> tuple[list[str], np.ndarray]:
-    """(words, vectors (N, D)) from a word2vec text file in gensim's test data.
+    """(words, vectors (N, D) float64) from a word2vec text file in gensim's test data,
+    read by gensim's `KeyedVectors.load_word2vec_format`."""
+    from gensim.models import KeyedVectors
 
-    The format is a header "N D" and then one "word x1 ... xD" line per word; reading it
-    directly is faster than importing gensim for twenty lines.
-    """
     from .corpora import data_path
 
-    lines = data_path(name).read_text(encoding="utf-8").splitlines()
-    n, d = (int(v) for v in lines[0].split())
-    words, rows = [], []
-    for line in lines[1 : n + 1]:
-        parts = line.rstrip().split(" ")
-        words.append(parts[0])
-        rows.append(np.array(parts[1:], dtype=np.float64))
-    vectors = np.stack(rows)
-    if vectors.shape != (n, d):
-        raise ValueError(f"{name}: header says {n} x {d}, file has {vectors.shape}")
-    return words, vectors
+    kv = KeyedVectors.load_word2vec_format(str(data_path(name)), binary=False)
+    return list(kv.index_to_key), kv.vectors.astype(np.float64)
 
 
 def load_dictionary(name: str = EN_IT_DICTIONARY) -> list[tuple[str, str]]:
@@ -92,9 +82,15 @@ def normalize_center(x) -> np.ndarray:
 
 
 def fit_procrustes(x, y) -> np.ndarray:
-    """The orthogonal W minimizing ||x W - y||_F: W = U V^T from the SVD of x^T y."""
-    u, _, vt = np.linalg.svd(np.asarray(x).T @ np.asarray(y))
-    return u @ vt  # (D_x, D_y)
+    """The orthogonal W minimizing ||x W - y||_F (W = U V^T from the SVD of x^T y, which
+    the chapters derive; computed by scipy's `orthogonal_procrustes`)."""
+    from scipy.linalg import orthogonal_procrustes
+
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    if x.shape[1] != y.shape[1]:  # scipy wants equal widths; the SVD does not
+        u, _, vt = np.linalg.svd(x.T @ y, full_matrices=False)
+        return u @ vt  # (D_x, D_y)
+    return orthogonal_procrustes(x, y)[0]  # (D, D)
 
 
 def fit_least_squares(x, y) -> np.ndarray:

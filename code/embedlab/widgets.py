@@ -72,9 +72,7 @@ def run_toyworld(config: ExplorerConfig | None = None, progress: bool = False) -
         raise ValueError(f"unknown objective {cfg.objective!r}: use one of {OBJECTIVES}")
     world = make_toyworld(cfg.n_sentences, seed=cfg.seed)
     vocab = Vocab.build(world.sentences)
-    words = [w for w in vocab.itos if w in world.categories]
-    labels = [world.category_of(w) for w in words]
-    rows = [vocab[w] for w in words]
+    words, rows, labels = world.content_words(vocab)
     model, data = objective_setup(cfg.objective, world.sentences, vocab, dim=cfg.dim,
                                   window=cfg.window, seed=cfg.seed)
     hist = train(model, data, TrainConfig(

@@ -101,6 +101,29 @@ def noise_distribution(counts: np.ndarray, power: float = 0.75) -> np.ndarray:
     return p / p.sum()
 
 
+def skipgram_pairs(tokens: Sequence[str], window: int | Sequence[int]) -> list[tuple[str, str]]:
+    """(centre, context) pairs of one sentence, in order, the plain way a chapter writes
+    them: each centre i with every word within `window` positions of it (an int, or one
+    window per position: word2vec's dynamic window b[i]). `window_pairs` below is the
+    vectorised version of the same rule, on positions of a whole corpus."""
+    b = [window] * len(tokens) if isinstance(window, int) else list(window)
+    out = []
+    for i, c in enumerate(tokens):
+        for j in range(max(0, i - b[i]), min(len(tokens), i + b[i] + 1)):
+            if j != i:
+                out.append((c, tokens[j]))
+    return out
+
+
+def sgns_loss(v, u_pos, u_neg) -> float:
+    """Negative-sampling loss of one pair, in float64: -log s(u_pos . v) -
+    sum_k log s(-u_neg[k] . v), with v, u_pos (D,) and u_neg (K, D). `sgns_grads` is
+    the batched version with its gradients."""
+    v, u_pos, u_neg = (torch.as_tensor(np.asarray(x, dtype=np.float64))
+                       for x in (v, u_pos, u_neg))
+    return float(-F.logsigmoid(u_pos @ v) - F.logsigmoid(-(u_neg @ v)).sum())
+
+
 def window_pairs(ids: np.ndarray, sent: np.ndarray, window: int, rng: np.random.Generator):
     """All (centre, context) position pairs of one pass, with word2vec's dynamic window.
 

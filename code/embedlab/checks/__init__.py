@@ -8,9 +8,11 @@ This file is the shared base they build on:
 - `as_array`: accept a torch tensor, a NumPy array, or nested lists alike.
 - `check_shape`: a shape mismatch names the expected and the actual shape, and says
   so when the answer is the transpose (or has an extra / missing batch axis).
-- `check_close`: values compared with tolerances; the hint names the largest error
-  and where it is, and recognises the usual slips (transposed, sign flipped, scaled,
-  rows swapped).
+- `check_close`: values compared with tolerances; the hint says how many entries are
+  wrong, where the largest error is and how far off (an order of magnitude), and recognises
+  the usual slips (transposed, sign flipped, scaled, rows swapped). It never prints the
+  expected value, nor a number from which it could be worked out (an exact error or
+  factor).
 - `check_equal`: exact comparison for ids, tokens and counts, naming the first
   difference.
 
@@ -109,9 +111,8 @@ def _slip_hint(a: np.ndarray, e: np.ndarray, rtol: float, atol: float) -> str:
     if flat_e[j] != 0:
         ratio = flat_a[j] / flat_e[j]
         if np.isfinite(ratio) and ratio not in (0.0, 1.0) and close(a, ratio * e):
-            return (f" Every value is {ratio:.4g} times the expected one: a missing "
-                    "or extra factor (a mean instead of a sum, a learning rate, "
-                    "a 1/n?).")
+            return (" Every value is off by the same factor: a missing or extra "
+                    "factor (a mean instead of a sum, a learning rate, a 1/n?).")
     if e.ndim == 2 and len(e) > 1 and close(np.sort(a, axis=0), np.sort(e, axis=0)):
         rows_a = {tuple(np.round(r, 6)) for r in a}
         if rows_a == {tuple(np.round(r, 6)) for r in e}:
@@ -146,18 +147,35 @@ def check_close(actual, expected, name: str = "answer", rtol: float = 1e-5,
     err = np.nan_to_num(np.abs(a - e), nan=np.inf)
     if a.ndim == 0:  # a single number: say which way it is off, not what it should be
         way = "too large" if a > e else "too small"
-        rel = f" by {err / abs(e):.1%}" if e != 0 else ""
         sign = ""
         if np.isclose(a, -e):
             sign = " It has the opposite sign: check a minus sign."
-        raise CheckError(f"{name} = {a:.6g} is {way}{rel}.{sign}")
-    where = np.unravel_index(int(np.argmax(err)), err.shape)
-    at = tuple(int(i) for i in where)
-    n_bad = int((~np.isclose(a, e, rtol=rtol, atol=atol, equal_nan=True)).sum())
-    msg = (f"{name} differs from the expected values in {n_bad} of {e.size} "
-           f"entries; the largest error is {err.max():.4g} at index {at} "
-           f"(got {a[where]:.6g}, expected {e[where]:.6g}).")
+        raise CheckError(f"{name} = {a:.6g} is {way}{_how_far(float(a), float(e))}."
+                         f"{sign}")
+    bad = ~np.isclose(a, e, rtol=rtol, atol=atol, equal_nan=True)
+    worst = np.unravel_index(int(np.argmax(err)), err.shape)
+    at = tuple(int(i) for i in worst)
+    msg = (f"{name} differs from the expected values in {int(bad.sum())} of {e.size} "
+           f"entries; the largest error is at index {at} (you have {a[worst]:.6g}, "
+           f"{'too large' if a[worst] > e[worst] else 'too small'}"
+           f"{_how_far(float(a[worst]), float(e[worst]))}).")
     raise CheckError(msg + _slip_hint(a, e, rtol, atol))
+
+
+def _how_far(a: float, e: float) -> str:
+    """A coarse distance (a bucket, so the expected value cannot be worked back)."""
+    if not np.isfinite(a) or e == 0 or a * e <= 0:
+        return ""
+    rel, r = abs(a - e) / abs(e), max(a / e, e / a)
+    if rel < 0.01:
+        return " by less than 1% (a rounding, or a small term left out?)"
+    if rel < 0.1:
+        return " by less than 10%"
+    if r < 2:
+        return " by less than a factor of 2"
+    if r < 10:
+        return " by less than a factor of 10"
+    return " by more than a factor of 10"
 
 
 def check_equal(actual, expected, name: str = "answer", reveal: bool = False) -> str:

@@ -22,6 +22,8 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
+from ..transfer import fit_procrustes
+from ..word2vec import sgns_loss, skipgram_pairs
 from . import CheckError, as_array, check_close, passed
 
 
@@ -118,16 +120,6 @@ def check_mlp_logits(answer, model, ids: torch.Tensor) -> str:
 # --- filling in blanks -----------------------------------------------------------------
 
 
-def skipgram_pairs(tokens: Sequence[str], window: int) -> list[tuple[str, str]]:
-    """(centre, context) for every context word within `window` positions (the reference)."""
-    out = []
-    for i, c in enumerate(tokens):
-        for j in range(max(0, i - window), min(len(tokens), i + window + 1)):
-            if j != i:
-                out.append((c, tokens[j]))
-    return out
-
-
 def check_skipgram_pairs(answer, tokens: Sequence[str], window: int) -> str:
     """All (centre, context) pairs of one sentence; order does not matter."""
     got = Counter(tuple(p) for p in answer)
@@ -171,17 +163,10 @@ def check_cbow_input(answer, table, context_ids: Sequence[int]) -> str:
     return check_close(a, want, "CBOW input", atol=1e-5)
 
 
-def ns_loss(v, u_pos, u_neg) -> float:
-    """-log s(u_pos . v) - sum_k log s(-u_neg[k] . v)  (the reference)."""
-    v, u_pos, u_neg = (torch.as_tensor(_np(x), dtype=torch.float64)
-                       for x in (v, u_pos, u_neg))
-    return float(-F.logsigmoid(u_pos @ v) - F.logsigmoid(-(u_neg @ v)).sum())
-
-
 def check_ns_loss(answer, v, u_pos, u_neg) -> str:
     """Negative-sampling loss of one (word, context) pair with K noise words."""
     a = float(_np(answer))
-    want = ns_loss(v, u_pos, u_neg)
+    want = sgns_loss(_np(v), _np(u_pos), _np(u_neg))
     if np.isclose(a, want, rtol=1e-5, atol=1e-7):
         return passed(f"Loss = {want:.4f}.")
     vv, up, un = (torch.as_tensor(_np(x), dtype=torch.float64) for x in (v, u_pos, u_neg))
@@ -241,8 +226,7 @@ def check_procrustes(answer, a, b) -> str:
         raise CheckError("R is not orthogonal (R.T @ R != I): Procrustes only rotates or "
                          "reflects; use U @ Vt from the SVD of a.T @ b, not a least-squares "
                          "fit.")
-    u, _, vt = np.linalg.svd(a_.T @ b_)
-    want = u @ vt
+    want = fit_procrustes(a_, b_)
     if np.allclose(r, want, atol=1e-6):
         err = np.linalg.norm(a_ @ r - b_) / np.linalg.norm(b_)
         return passed(f"The rotated frame is {err:.3f} (relative) away from its target.")

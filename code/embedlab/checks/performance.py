@@ -3,9 +3,11 @@
 - `check_ratio`: ours / reference, with hints for the ratio upside down or a percentage.
 - `check_words_per_second`: gensim's throughput measure, with hints for the forgotten
   epochs, seconds per word, or counting the vocabulary instead of the running words.
-- `check_timing_mask`: a learner's function that masks the numbers of timing lines (as
-  tests/test_reproducible.py does), tried on lines where a slip shows: a result line
-  masked, a timing line left alone, "ms" or a rate not recognised.
+- `check_timing_mask`: a learner's function that masks the numbers printed through
+  `embedlab.timing`'s formatters (marked by U+202F before the unit), as
+  tests/test_reproducible.py does, tried on lines where a slip shows: a word about time
+  taken for a timing, a result next to a timing masked, a thousands separator or a
+  second timing missed.
 
 What it deliberately does not do: print, or reveal the expected value in a hint.
 """
@@ -13,9 +15,9 @@ What it deliberately does not do: print, or reveal the expected value in a hint.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 
+from ..timing import MARK, TIMING, mask_timings
 from . import CheckError, as_array, passed
 
 
@@ -72,26 +74,59 @@ def check_words_per_second(answer, corpus_tokens: int, epochs: int, seconds: flo
                      "divided by the wall-clock seconds.")
 
 
-# (line, should it be masked?) -- chosen so that each usual slip fails one of them
+# Lines chosen so that each usual slip fails on one of them: the expected output is
+# `embedlab.timing.mask_timings(line)`. M is the mark the timing formatters write.
+M = MARK
 _MASK_CASES = (
-    ("trained in 12.5 s", True),
-    ("took 3ms", True),
-    ("370,000 words/s", True),
-    ("elapsed time: 4.2", True),
-    ("loss 0.25 after 3 epochs", False),
-    ("Spearman 0.21 on 353 pairs", False),
-    ("it has 5 rows", False),
-    ("vocabulary size 1500", False),
+    f"trained in 12.5{M}s",
+    f"took 3.14{M}ms",
+    "loss 0.25 after 3 epochs",
+    "purity 0.61 after 200 timesteps",
+    "the seconds column: 5 rows",
+    f"370,977{M}words/s",
+    f"speed relative to gensim: 0.82{M}x",
+    f"gensim: 6.1{M}s; ours: 9.3{M}s",
+    f"final purity 0.93 in 3.2{M}s",
+    "trained in 12.5 s (an ordinary space: typed by hand)",
 )
-_NUMBER = re.compile(r"\d")
+
+
+def _mask_slip(line: str, out: str) -> str:
+    """Name the slip that turns `line` into `out` (instead of the masked line)."""
+    marked = bool(TIMING.search(line))
+    if not marked:
+        if "time" in line or "second" in line:
+            return (" A word about time ('timesteps', 'seconds') does not make a number "
+                    "a timing: only the mark U+202F does.")
+        if " s " in line:
+            return (" An ordinary space before 's' is not the mark: only numbers "
+                    "followed by U+202F are timings.")
+        return " Only numbers followed by the mark U+202F are timings."
+    n_marked = len(TIMING.findall(line))
+    if out == line:
+        return (" Nothing was masked: every unit counts (s, ms, words/s, x), as long as "
+                "the mark U+202F stands between it and the number.")
+    if "," in line.split(M)[0] and "#" in out and out.count(",") == line.count(","):
+        return (" Part of the number survived: thousands separators (',') belong "
+                "to the number.")
+    if n_marked > 1 and out.count("#") < n_marked:
+        return " Every timing on the line must be masked, not only the first."
+    if M not in out:
+        return " Keep the mark and the unit: replace only the number in front of them."
+    if out.count("#") > n_marked:
+        return (" A result on the same line was masked too: replace only the number "
+                "right before the mark, not every number on the line.")
+    if "#" in out and "." in out.split(M)[0].split()[-1]:
+        return " The decimal part belongs to the number: mask it all."
+    return " Replace the number right before the mark U+202F with '#'."
 
 
 def check_timing_mask(fn: Callable[[str], str]) -> str:
-    """`fn(line)` must replace every number on a timing line and leave other lines."""
+    """`fn(line)` must replace every marked timing's number with `#`, nothing else."""
     if not callable(fn):
         raise CheckError(f"answer should be a function line -> line, got "
                          f"{type(fn).__name__}")
-    for line, timing in _MASK_CASES:
+    for line in _MASK_CASES:
         try:
             out = fn(line)
         except Exception as e:  # the learner's code: report, do not crash the page
@@ -100,21 +135,8 @@ def check_timing_mask(fn: Callable[[str], str]) -> str:
         if not isinstance(out, str):
             raise CheckError(f"your function should return a str, got "
                              f"{type(out).__name__} for {line!r}")
-        if timing and _NUMBER.search(out):
-            hint = ""
-            if "ms" in line:
-                hint = " Is 'ms' (milliseconds, written right after the number) covered?"
-            elif "/s" in line:
-                hint = " Is a rate such as words/s covered?"
-            elif "time" in line:
-                hint = " A line that says 'time' is a timing line too."
-            raise CheckError(f"{line!r} is a timing line but {out!r} still has a "
-                             f"digit.{hint}")
-        if not timing and out != line:
-            hint = ""
-            if "s " in line or line.endswith("s"):
-                hint = (" A word that merely ends in 's' (pairs, epochs, rows) is not a "
-                        "unit: require the 's' right after a number.")
-            raise CheckError(f"{line!r} is a result, not a timing: it must stay as it "
-                             f"is, but became {out!r}.{hint}")
+        if out != mask_timings(line):
+            what = "has a timing" if TIMING.search(line) else "has no timing"
+            raise CheckError(f"{line!r} {what}, but your function returned {out!r}."
+                             + _mask_slip(line, out))
     return passed(f"all {len(_MASK_CASES)} lines handled: timings masked, results kept.")

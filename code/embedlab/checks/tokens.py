@@ -12,6 +12,7 @@ when the exact value is computable.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from itertools import pairwise
@@ -52,11 +53,6 @@ def check_special_id(answer, token: str, tokenizer, other_vocab=None) -> str:
     )
 
 
-def reference_coverage(vocab, sentences: Sequence[Sequence[str]]) -> float:
-    """Fraction of running tokens of `sentences` that `vocab` contains."""
-    return vocab.coverage(sentences)
-
-
 def check_coverage(
     answer,
     vocab,
@@ -95,6 +91,24 @@ def check_coverage(
             "that is the coverage of the training text; measure the held-out "
             "text, which the vocabulary was not built from."
         )
+    if train:
+        # rebuild the vocabulary the two usual wrong ways and compare
+        specials = [t for t in vocab.itos if t not in vocab.counts]
+        n_words = len(vocab) - len(specials)
+        no_room = type(vocab).build(train, max_size=n_words, specials=specials)
+        if math.isclose(a, no_room.coverage(held_out), abs_tol=1e-4):
+            raise CheckError(
+                "your vocabulary has too few words: max_size counts the special "
+                "tokens too, so ask for the words plus the specials."
+            )
+        leaky = type(vocab).build([*train, *held_out], max_size=len(vocab),
+                                  specials=specials)
+        if math.isclose(a, leaky.coverage(held_out), abs_tol=1e-4):
+            raise CheckError(
+                "your vocabulary was built from the training and the held-out text; "
+                "build it from the training text only, or held-out words leak in "
+                "and the coverage looks better than it is on new text."
+            )
     raise CheckError(
         f"{a:.4f} is {'too high' if a > want else 'too low'}: count, over all "
         "held-out tokens, those that are in the vocabulary."
@@ -106,44 +120,83 @@ def _encode_ref(tokens: Sequence[str], itos: Sequence[str], unk: str) -> list[in
     return [stoi.get(t, stoi[unk]) for t in tokens]
 
 
+class _WatchedList(list):
+    """A list that notes the linear scans the exercise asks to avoid."""
+
+    scans: list[str]
+
+    def index(self, *args):
+        self.scans.append("list.index")
+        return super().index(*args)
+
+    def __contains__(self, item):
+        self.scans.append("`in` on the list")
+        return super().__contains__(item)
+
+
 def check_encode_with_unk(fn: Callable, unk: str = "[UNK]") -> str:
-    """`fn(tokens, itos)` must map each token to its position in `itos`, or [UNK]'s."""
-    itos = ["[PAD]", "[UNK]", "the", "cat", "sat", "on", "mat"]
+    """`fn(tokens, itos)` must map each token to its position in `itos`, or [UNK]'s,
+    without scanning the list for every token (no `list.index`)."""
+    vocabularies = [
+        ["[PAD]", "[UNK]", "the", "cat", "sat", "on", "mat"],
+        ["the", "cat", "[UNK]", "sat", "on", "mat", "[PAD]"],  # [UNK] elsewhere
+    ]
     cases = [
         ["the", "cat", "sat"],
         ["the", "dog", "sat", "on", "the", "rug"],
         [],
         ["dog"],
     ]
-    for tokens in cases:
-        want = _encode_ref(tokens, itos, unk)
-        try:
-            got = fn(list(tokens), list(itos))
-        except KeyError as e:
+    for itos in vocabularies:
+        for tokens in cases:
+            want = _encode_ref(tokens, itos, unk)
+            watched = _WatchedList(itos)
+            watched.scans = []
+            try:
+                got = fn(list(tokens), watched)
+            except KeyError as e:
+                raise CheckError(
+                    f"KeyError {e} on {tokens}: an unknown token must become the "
+                    f"id of {unk}, not an error."
+                ) from None
+            except ValueError as e:
+                raise CheckError(
+                    f"ValueError on {tokens} ({e}): list.index fails on an unknown "
+                    f"token; look tokens up in a dict built once."
+                ) from None
+            if len(tokens) > 1 and len(watched.scans) >= len(tokens):
+                raise CheckError(
+                    f"{watched.scans[0]} scans the whole vocabulary for every token; "
+                    "build a dict token -> id once and look tokens up in it."
+                )
+            got = list(got) if got is not None else None
+            if got == want:
+                continue
+            if got is None:
+                raise CheckError("your function returned None: did it forget to "
+                                 "`return`?")
+            if len(got) < len(want):
+                raise CheckError(
+                    f"for {tokens} you returned {len(got)} ids for {len(tokens)} "
+                    f"tokens: unknown tokens must not be skipped but map to {unk}."
+                )
+            if any(isinstance(g, str) for g in got):
+                raise CheckError("return ids (ints), not tokens.")
+            if got == [i + 1 for i in want]:
+                raise CheckError(
+                    "every id is one too large: ids are positions counted from 0."
+                )
+            known = [g for g, t in zip(got, tokens, strict=False) if t in itos]
+            if known == [itos.index(t) for t in tokens if t in itos]:
+                raise CheckError(
+                    f"known tokens are right, unknown ones are not: {unk} is not "
+                    f"always at the same position; look its id up in itos (here it "
+                    f"is not where you assumed)."
+                )
             raise CheckError(
-                f"KeyError {e} on {tokens}: an unknown token must become the "
-                f"id of {unk}, not an error."
-            ) from None
-        got = list(got) if got is not None else None
-        if got == want:
-            continue
-        if got is None:
-            raise CheckError("your function returned None: did it forget to `return`?")
-        if len(got) < len(want):
-            raise CheckError(
-                f"for {tokens} you returned {len(got)} ids for {len(tokens)} "
-                f"tokens: unknown tokens must not be skipped but map to {unk}."
+                f"for {tokens} the ids are wrong: an id is the token's position in "
+                f"itos, and unknown tokens take the position of {unk}."
             )
-        if got == [i + 1 for i in want]:
-            raise CheckError(
-                "every id is one too large: ids are positions counted from 0."
-            )
-        if any(isinstance(g, str) for g in got):
-            raise CheckError("return ids (ints), not tokens.")
-        raise CheckError(
-            f"for {tokens} the ids are wrong: an id is the token's position in "
-            f"itos, and unknown tokens take the position of {unk}."
-        )
     return passed("unknown tokens share the [UNK] id: their identity is lost.")
 
 
@@ -259,6 +312,10 @@ def check_encoder(fn: Callable, tok) -> str:
                 "",
                 "naïve café 日本 👍",
                 "the the the",
+                # runs of spaces and newlines: chunks of their own in tok.split
+                "two  spaces and   three",
+                "  leading, trailing  ",
+                "lines\n\n  indented\tand tabbed",
             ]
         ),
     ]
@@ -279,6 +336,13 @@ def check_encoder(fn: Callable, tok) -> str:
             raise CheckError(
                 f"{text!r}: {len(got)} tokens, more than the tokenizer's "
                 f"{len(want)}: keep merging until no learned pair is left."
+            )
+        if re.search(r"\s\s", text):
+            raise CheckError(
+                f"{text!r}: same text, different pieces where spaces or newlines "
+                "run together: chunk the text with tok.split, which keeps a run of "
+                "whitespace apart from the word after it; do not split on spaces "
+                "yourself."
             )
         raise CheckError(
             f"{text!r}: same text, different pieces; apply the earliest learned "
@@ -332,5 +396,4 @@ __all__ = [
     "check_first_merge",
     "check_special_id",
     "check_tradeoff",
-    "reference_coverage",
 ]

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..word2vec import sgns_loss, skipgram_pairs
 from . import CheckError, as_array, check_close, passed
 
 
@@ -59,16 +60,6 @@ def check_keep_probability(answer, count: float, total: float, sample: float) ->
 # --- pairs with a dynamic window -----------------------------------------------------
 
 
-def skipgram_pairs(tokens: Sequence[str], b: Sequence[int]) -> list[tuple[str, str]]:
-    """(centre, context) pairs in order: each centre i with the words within b[i] of it."""
-    out = []
-    for i, c in enumerate(tokens):
-        for j in range(max(0, i - b[i]), min(len(tokens), i + b[i] + 1)):
-            if j != i:
-                out.append((c, tokens[j]))
-    return out
-
-
 def check_skipgram_pairs(answer, tokens: Sequence[str], b: Sequence[int]) -> str:
     """`answer` must hold the (centre, context) pairs of `tokens` with windows `b`."""
     try:
@@ -99,12 +90,6 @@ def check_skipgram_pairs(answer, tokens: Sequence[str], b: Sequence[int]) -> str
 
 
 # --- the negative-sampling loss and its gradient -------------------------------------
-
-
-def sgns_loss(v, u_pos, u_neg) -> float:
-    """-log s(u_pos . v) - sum_k log s(-u_k . v) for one pair; u_neg is (K, D)."""
-    v, u_pos, u_neg = (as_array(x) for x in (v, u_pos, u_neg))
-    return float(-np.log(_sigmoid(u_pos @ v)) - np.log(_sigmoid(-(u_neg @ v))).sum())
 
 
 def check_sgns_loss(answer, v, u_pos, u_neg) -> str:
