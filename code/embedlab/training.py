@@ -52,6 +52,8 @@ def make_optimizer(name: str, params, lr: float) -> torch.optim.Optimizer:
     params = list(params)
     if name == "adam":
         return torch.optim.Adam(params, lr=lr)
+    if name == "adamw":  # decoupled weight decay (0.01 unless a param group sets its own)
+        return torch.optim.AdamW(params, lr=lr)
     if name == "sgd":
         return torch.optim.SGD(params, lr=lr)
     if name == "sgd_momentum":
@@ -59,7 +61,7 @@ def make_optimizer(name: str, params, lr: float) -> torch.optim.Optimizer:
     if name == "sparse_adam":
         return torch.optim.SparseAdam(params, lr=lr)
     raise ValueError(
-        f"unknown optimizer {name!r}: use adam, sgd, sgd_momentum or sparse_adam"
+        f"unknown optimizer {name!r}: use adam, adamw, sgd, sgd_momentum or sparse_adam"
     )
 
 
@@ -69,11 +71,13 @@ def train(
     config: TrainConfig | None = None,
     probe: Callable[[np.ndarray], float] | None = None,
     table: Callable[[torch.nn.Module], torch.Tensor] | None = None,
+    optimizer: torch.optim.Optimizer | None = None,
 ) -> History:
     """Train `model` in place; return the loss curve and the table's snapshots.
 
     `table(model)` picks the weights to snapshot (default: `model.embedding.weight`);
-    `probe(table_copy)` is called on every snapshot when given.
+    `probe(table_copy)` is called on every snapshot when given. `optimizer` replaces the
+    one built from `config` (e.g. parameter groups with their own learning rates).
     """
     config = config or TrainConfig()
     n = len(data[0])
@@ -84,7 +88,7 @@ def train(
     torch.manual_seed(config.seed)
     gen = torch.Generator().manual_seed(config.seed)
     table = table or (lambda m: m.embedding.weight)
-    opt = make_optimizer(config.optimizer, model.parameters(), config.lr)
+    opt = optimizer or make_optimizer(config.optimizer, model.parameters(), config.lr)
     hist = History()
 
     def snap(step: int) -> None:
