@@ -178,6 +178,7 @@ class RunConfig:
     table_lr_factor: float = 0.1  # "small table lr": the table's lr is lr * this
     weight_decay: float = 0.1  # "AdamW decay": decoupled weight decay on the table
     optimizer: str = "adam"  # the base optimizer of the fine-tuning regimes ("sgd" too)
+    test_per_class: int = 60  # test passages per article (the same for every seed)
 
 
 def regime_optimizer(model: BagClassifier, regime: str, cfg: RunConfig):
@@ -213,7 +214,7 @@ def run_one(task: PassageTask, table, regime: str, per_class: int, seed: int,
             cfg: RunConfig | None = None):
     """Train one bag classifier; returns (test accuracy, row drift (V,), model)."""
     cfg = cfg or RunConfig()
-    tr, te = split(task, per_class, seed)
+    tr, te = split(task, per_class, seed, cfg.test_per_class)
     torch.manual_seed(seed)  # the head's initialization
     model = BagClassifier(table, int(task.labels.max()) + 1)
     opt = regime_optimizer(model, regime, cfg)
@@ -363,15 +364,15 @@ def drop_middle_letter(word: str) -> str:
     return word[:m] + word[m + 1 :]
 
 
-def ranks_among(queries, candidates, correct) -> np.ndarray:
+def ranks_among(queries, candidates, correct, centre: bool = False) -> np.ndarray:
     """Rank (0 = nearest) of candidate `correct[i]` for query i by cosine similarity,
-    after centring both on the candidates' mean row. (Q,)"""
-    c = np.asarray(candidates, dtype=np.float64)
-    mean = c.mean(axis=0)
-    q = np.asarray(queries, dtype=np.float64) - mean  # (Q, D)
-    c = c - mean  # (N, D)
-    q /= np.linalg.norm(q, axis=1, keepdims=True)
-    c /= np.linalg.norm(c, axis=1, keepdims=True)
+    optionally after centring both on the candidates' mean row. (Q,)"""
+    q = np.asarray(queries, dtype=np.float64)  # (Q, D)
+    c = np.asarray(candidates, dtype=np.float64)  # (N, D)
+    if centre:
+        q, c = q - c.mean(axis=0), c - c.mean(axis=0)
+    q = q / np.linalg.norm(q, axis=1, keepdims=True)
+    c = c / np.linalg.norm(c, axis=1, keepdims=True)
     sims = q @ c.T  # (Q, N)
     right = sims[np.arange(len(q)), np.asarray(correct)]  # (Q,)
     return (sims > right[:, None]).sum(axis=1)
