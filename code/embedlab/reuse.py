@@ -264,6 +264,7 @@ def plot_sweep(axes, summary, starts, regimes, sizes, colours, chance=None):
         if chance is not None:
             ax.axhline(chance, color="grey", lw=1, ls=":", label="chance")
         ax.set_xscale("log")
+        ax.minorticks_off()  # only the sizes themselves are labelled
         ax.set_xticks(sizes, [str(n) for n in sizes])
         ax.set_title(start, fontsize=10)
         ax.set_xlabel("training passages per article")
