@@ -291,8 +291,8 @@ def _fit_table(model, table_only: bool, ids, labels, steps: int, lr: float, seed
                                             progress=False), optimizer=opt)
 
 
-def new_language(fit_pairs: np.ndarray, seed: int = 0, steps: int = 40,
-                 lr: float = 0.1) -> dict:
+def new_language(fit_pairs: np.ndarray, seed: int = 0, steps: int = 20,
+                 lr: float = 0.2) -> dict:
     """One split of the EN/IT experiment. `fit_pairs` (bool, 20): dictionary pairs whose
     Italian word is "known" (used for the map and as labelled Italian data); the others
     are held out. Returns accuracy on held-out Italian words for (a) random table, body
