@@ -172,7 +172,7 @@ REGIMES = ("frozen", "fine-tuned", "small table lr", "AdamW decay")
 
 @dataclass
 class RunConfig:
-    steps: int = 50  # optimizer steps per run
+    steps: int = 40  # optimizer steps per run
     batch_size: int = 64  # passages per step (drawn with replacement)
     lr: float = 0.02  # Adam learning rate of the body (and of the table when fine-tuned)
     table_lr_factor: float = 0.1  # "small table lr": the table's lr is lr * this
@@ -257,6 +257,8 @@ def plot_sweep(axes, summary, starts, regimes, sizes, colours, chance=None):
     spanning the seeds' min..max."""
     for ax, start in zip(axes, starts, strict=True):
         for regime, colour in zip(regimes, colours, strict=False):
+            if (start, regime, sizes[0]) not in summary:  # a combination not run
+                continue
             m, lo, hi = (np.array([summary[(start, regime, n)][i] for n in sizes])
                          for i in range(3))
             ax.plot(sizes, m, marker="o", color=colour, label=regime)
@@ -375,5 +377,5 @@ def ranks_among(queries, candidates, correct, centre: bool = False) -> np.ndarra
     q = q / np.linalg.norm(q, axis=1, keepdims=True)
     c = c / np.linalg.norm(c, axis=1, keepdims=True)
     sims = q @ c.T  # (Q, N)
-    right = sims[np.arange(len(q)), np.asarray(correct)]  # (Q,)
+    right = sims[np.arange(len(q)), np.asarray(list(correct))]  # (Q,)
     return (sims > right[:, None]).sum(axis=1)
