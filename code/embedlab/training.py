@@ -48,12 +48,13 @@ class History:
     )  # probe(table) at each snapshot
 
 
-def make_optimizer(name: str, params, lr: float) -> torch.optim.Optimizer:
+def make_optimizer(name: str, params, lr: float, fused: bool = False) -> torch.optim.Optimizer:
+    """`fused=True`: Adam/AdamW in one CPU kernel (about twice as fast on a large table)."""
     params = list(params)
     if name == "adam":
-        return torch.optim.Adam(params, lr=lr)
-    if name == "adamw":  # decoupled weight decay 0.01 (PyTorch's default) shrinks every row
-        return torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
+        return torch.optim.Adam(params, lr=lr, fused=fused or None)
+    if name == "adamw":  # decoupled weight decay (0.01 unless a param group sets its own)
+        return torch.optim.AdamW(params, lr=lr, fused=fused or None)
     if name == "sgd":
         return torch.optim.SGD(params, lr=lr)
     if name == "sgd_momentum":
@@ -71,11 +72,13 @@ def train(
     config: TrainConfig | None = None,
     probe: Callable[[np.ndarray], float] | None = None,
     table: Callable[[torch.nn.Module], torch.Tensor] | None = None,
+    optimizer: torch.optim.Optimizer | None = None,
 ) -> History:
     """Train `model` in place; return the loss curve and the table's snapshots.
 
     `table(model)` picks the weights to snapshot (default: `model.embedding.weight`);
-    `probe(table_copy)` is called on every snapshot when given.
+    `probe(table_copy)` is called on every snapshot when given. `optimizer` replaces the
+    one built from `config` (e.g. parameter groups with their own learning rates).
     """
     config = config or TrainConfig()
     n = len(data[0])
@@ -86,7 +89,7 @@ def train(
     torch.manual_seed(config.seed)
     gen = torch.Generator().manual_seed(config.seed)
     table = table or (lambda m: m.embedding.weight)
-    opt = make_optimizer(config.optimizer, model.parameters(), config.lr)
+    opt = optimizer or make_optimizer(config.optimizer, model.parameters(), config.lr)
     hist = History()
 
     def snap(step: int) -> None:
