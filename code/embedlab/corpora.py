@@ -2,7 +2,10 @@
 
 gensim's wheel carries test data: the Lee news corpus (`lee_background.cor`, ~60k words) and a
 shortened Wikipedia dump (106 articles, ~453k tokens), plus word-similarity and analogy sets.
-This module finds those files and returns tokenized text; results are cached per process.
+This module finds those files and returns tokenized text; results are cached per process,
+and the parsed Wikipedia articles also on disk (parsing the dump takes seconds, and several
+chapters read it): gzip-compressed JSON in `$EMBEDLAB_CACHE` (default
+`~/.cache/embedlab`), keyed by the dump's checksum and gensim's version, never a pickle.
 
 What it deliberately does not do: fetch anything, or tokenize beyond gensim's own simple
 lower-casing tokenizers (subword tokenization is `embedlab.bpe`).
@@ -10,7 +13,11 @@ lower-casing tokenizers (subword tokenization is `embedlab.bpe`).
 
 from __future__ import annotations
 
+import gzip
+import hashlib
+import json
 import logging
+import os
 from functools import cache
 from pathlib import Path
 
@@ -49,11 +56,48 @@ def lee_sentences() -> tuple[tuple[str, ...], ...]:
 @cache
 def wiki_articles() -> tuple[tuple[str, ...], ...]:
     """The 106 Wikipedia articles, tokenized by gensim's `WikiCorpus` (markup removed)."""
+    return tuple(tuple(a) for a in _cached_wiki(cache_dir()))
+
+
+def cache_dir() -> Path:
+    """Where parsed corpora are kept: `$EMBEDLAB_CACHE`, else `~/.cache/embedlab`."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(os.environ.get("EMBEDLAB_CACHE") or Path(base) / "embedlab")
+
+
+def _parse_wiki() -> list[list[str]]:
     from gensim.corpora.wikicorpus import WikiCorpus
 
     logging.getLogger("gensim").setLevel(logging.WARNING)
     wc = WikiCorpus(str(data_path(WIKI_FILE)), dictionary={}, processes=1)
-    return tuple(tuple(t) for t in wc.get_texts())
+    return [list(t) for t in wc.get_texts()]
+
+
+def _cached_wiki(folder: Path) -> list[list[str]]:
+    """The parsed articles from `folder` if a valid copy is there, else parsed and saved.
+
+    The file name holds the dump's SHA-256 and gensim's version, so a changed dump or
+    tokenizer never reads a stale copy; an unreadable file is parsed again and replaced.
+    """
+    import gensim
+
+    digest = hashlib.sha256(data_path(WIKI_FILE).read_bytes()).hexdigest()[:16]
+    path = folder / f"wiki-{digest}-gensim{gensim.__version__}.json.gz"
+    try:
+        articles = json.loads(gzip.decompress(path.read_bytes()))
+        if isinstance(articles, list) and all(isinstance(a, list) for a in articles):
+            return articles
+    except (OSError, ValueError, EOFError):
+        pass  # missing or damaged: parse again
+    articles = _parse_wiki()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(gzip.compress(json.dumps(articles).encode(), mtime=0))
+        tmp.replace(path)  # atomic: a reader never sees half a file
+    except OSError:
+        pass  # a read-only home is fine: the parse is only slower
+    return articles
 
 
 def wiki_text() -> str:
