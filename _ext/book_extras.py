@@ -34,6 +34,8 @@ class runtime_node(nodes.inline):
 
 
 def _runtime_role(name, rawtext, text, lineno, inliner, options=None, content=None):
+    # A new bench file re-renders the page (its execution stays cached).
+    inliner.document.settings.env.note_dependency(str(BENCH_TIMES))
     return [runtime_node(rawtext, "", note=text.strip())], []
 
 
