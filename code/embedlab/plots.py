@@ -150,6 +150,9 @@ def _animate(fig, frames, steps, sc, labels, heading, extra, interval: int):
         extra(t)
         return (sc, *labels)
 
+    # `fig.tight_layout()` leaves a placeholder layout engine behind, and with any engine
+    # set, every saved frame is laid out twice (same pixels, twice the time): drop it.
+    fig.set_layout_engine(None)
     anim = animation.FuncAnimation(fig, update, frames=len(frames), interval=interval)
     plt.close(fig)  # the animation owns the figure; do not also show the static figure
     return anim
