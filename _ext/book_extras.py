@@ -68,10 +68,28 @@ def _fill_runtimes(app, doctree, docname):
         node.replace_self(parts)
 
 
+def _with_cached_outputs(app, pagename, executed: Path) -> None:
+    """myst-nb writes `jupyter_execute/*.ipynb` without outputs when it takes a notebook
+    from the jupyter cache (it merges them into a copy it renders, not into the notebook it
+    writes). Rewrite it from the cache, so the download and the rebuild test see outputs."""
+    import jupytext
+    import nbformat
+    from jupyter_cache import get_cache
+
+    source = Path(app.srcdir) / f"{pagename}.md"
+    try:
+        cache = get_cache(str(Path(app.outdir).parent / ".jupyter_cache"))
+        _, merged = cache.merge_match_into_notebook(jupytext.read(source))
+    except (KeyError, OSError, ValueError):
+        return  # not a notebook, or not executed: keep what myst-nb wrote
+    executed.write_text(nbformat.writes(merged), encoding="utf-8")
+
+
 def _add_ipynb_download(app, pagename, templatename, context, doctree):
     executed = Path(app.outdir).parent / "jupyter_execute" / f"{pagename}.ipynb"
     if not executed.exists():
         return
+    _with_cached_outputs(app, pagename, executed)
     target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(executed, target)
