@@ -9,9 +9,10 @@ Sphinx extension.
    declared" on every page. The duplicates are not in Sphinx's script list, so we remove
    repeated inline one-line scripts from the written HTML.
 3. A chapter's "Run time" line is never typed: the role {runtime}`what takes the time`
-   becomes "about 15 s on a 2-core CPU (measured by `make bench` on an idle machine); what
-   takes the time" (`-` for no note).
-   The seconds come from `bench/notebook-times.json` (the cold build of `make bench`); a
+   becomes "about 15 s on a 2-core CPU (measured in a cold build of the book, two notebooks
+   at a time); what takes the time" (`-` for no note).
+   The seconds come from `bench/notebook-times.json` (written from a cold
+   `scripts/build_book.py` build's jupyter cache by `bench.book_times.notebook_seconds`); a
    chapter that file does not list yet gets the time this build measured, and says so.
    `tests/test_runtime_lines.py` checks that every chapter uses the role and that the
    bench file is not stale.
@@ -50,8 +51,7 @@ def _fill_runtimes(app, doctree, docname):
         return
     bench = json.loads(BENCH_TIMES.read_text()) if BENCH_TIMES.exists() else {}
     seconds = bench.get(f"{docname}.md")
-    source = [nodes.Text("measured by "), nodes.literal("", "make bench"),
-              nodes.Text(" on an idle machine")]
+    source = [nodes.Text("measured in a cold build of the book, two notebooks at a time")]
     if seconds is None:
         exec_data = getattr(app.env, "nb_metadata", {}).get(docname, {}).get("exec_data")
         seconds = (exec_data or {}).get("runtime")
