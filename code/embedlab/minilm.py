@@ -25,7 +25,7 @@ from functools import cache
 import torch
 from torch.nn import functional as F
 
-from .training import _torch_threads
+from .training import torch_threads
 
 Text = str | tuple[str, str]  # one sentence, or a sentence pair (a, b)
 
@@ -148,7 +148,7 @@ def minilm_forward(texts: list[Text]) -> dict:
     """
     w = minilm_weights()
     batch = minilm_batch(texts)
-    with _torch_threads(1):
+    with torch_threads(1):
         x = minilm_embed(batch["input_ids"], batch["token_type_ids"], w)
         hidden = [x]
         for i in range(minilm_config()["num_hidden_layers"]):

@@ -99,7 +99,7 @@ def train(
         if probe is not None:
             hist.probe_values.append(float(probe(w)))
 
-    with _torch_threads(config.threads):
+    with torch_threads(config.threads):
         snap(0)
         model.train()
         bar = tqdm(
@@ -123,10 +123,11 @@ def train(
 
 
 @contextmanager
-def _torch_threads(n: int | None):
-    """Run the block with `n` torch threads, then restore the previous setting."""
+def torch_threads(n: int | None):
+    """Run the block with `n` torch threads (None or 0: unchanged), then restore the
+    previous setting."""
     previous = torch.get_num_threads()
-    if n is not None:
+    if n:
         torch.set_num_threads(n)
     try:
         yield

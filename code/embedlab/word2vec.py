@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -48,7 +47,7 @@ import torch
 from torch.nn import functional as F
 from tqdm.auto import tqdm
 
-from .training import History
+from .training import History, torch_threads
 from .vocab import Vocab
 
 
@@ -233,18 +232,6 @@ def estimate_steps(sentences: Sequence[Sequence[str]], config: Word2VecConfig) -
     else:
         per_epoch = n.sum()
     return max(1, int(config.epochs * per_epoch / config.batch_size))
-
-
-@contextmanager
-def torch_threads(n: int):
-    """Run with n torch threads (0: unchanged), then restore the previous setting."""
-    before = torch.get_num_threads()
-    if n:
-        torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _train(sentences, cfg: Word2VecConfig, probe) -> Word2VecResult:
