@@ -96,6 +96,28 @@ def _add_ipynb_download(app, pagename, templatename, context, doctree):
     context["ipynb_source"] = f"{pagename}.ipynb"
 
 
+def _download_with_setup(app, pagename, templatename, context, doctree):
+    """After the theme's own copy of the download (priority 501), put the setup cell first."""
+    target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
+    if context.get("ipynb_source") and target.exists():
+        _add_setup_cell(target)
+
+
+def _add_setup_cell(path: Path) -> None:
+    """The download starts with the cell that installs `embedlab` where it is missing
+    (the same cell `make notebooks` puts first: scripts/notebooks.py)."""
+    import importlib.util
+
+    import nbformat
+
+    spec = importlib.util.spec_from_file_location(
+        "embedlab_notebooks", Path(__file__).resolve().parents[1] / "scripts" / "notebooks.py")
+    notebooks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(notebooks)
+    nb = notebooks.with_setup(nbformat.read(path, as_version=4), notebooks.repo_url())
+    path.write_text(nbformat.writes(nb), encoding="utf-8")
+
+
 def _dedupe_inline_scripts(app, exception):
     """Drop repeated one-line inline <script> blocks from every written page."""
     if exception is not None or app.builder.format != "html":
@@ -114,8 +136,48 @@ def _dedupe_inline_scripts(app, exception):
             page.write_text("".join(kept), encoding="utf-8")
 
 
+PLOTLY_JS = "plotly.min.js"
+EXPLORER_MARKER = 'class="embedlab-explorer"'  # embedlab.explorer.MARKER's <div>
+
+
+def _plotly_js_source() -> Path:
+    import plotly
+
+    return Path(plotly.__file__).parent / "package_data" / PLOTLY_JS
+
+
+def _add_plotly_js(app, pagename, templatename, context, doctree):
+    """Load plotly.js (before the page's inline scripts) on pages with an explorer."""
+    if EXPLORER_MARKER not in context.get("body", ""):
+        return
+    target = Path(app.outdir) / "_static" / PLOTLY_JS
+    source = _plotly_js_source()
+    if not target.exists() or target.stat().st_size != source.stat().st_size:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+    app.add_js_file(PLOTLY_JS)  # in html-page-context: for this page only
+
+
+NOTEBOOKS_DIR = "notebooks"  # scripts/notebooks.py writes <html>/notebooks/<page>.ipynb
+
+
+def _colab_to_published_notebook(app, pagename, templatename, context, doctree):
+    """Point the Colab button (added by the theme at priority 501) at the published .ipynb."""
+    branch = app.config.embedlab_published_branch
+    for group in context.get("header_buttons", []):
+        for button in group.get("buttons", []) if isinstance(group, dict) else []:
+            url = button.get("url", "")
+            if button.get("text") == "Colab" and "/blob/" in url:
+                head = url.split("/blob/", 1)[0]  # {colab}/github/{org}/{repo}
+                button["url"] = f"{head}/blob/{branch}/{NOTEBOOKS_DIR}/{pagename}.ipynb"
+
+
 def setup(app):
+    app.add_config_value("embedlab_published_branch", "gh-pages", "html")
+    app.connect("html-page-context", _colab_to_published_notebook, priority=600)
+    app.connect("html-page-context", _download_with_setup, priority=600)
     app.connect("html-page-context", _add_ipynb_download, priority=400)
+    app.connect("html-page-context", _add_plotly_js)
     app.connect("build-finished", _dedupe_inline_scripts)
     app.add_role("runtime", _runtime_role)
     app.add_node(runtime_node)

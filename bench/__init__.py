@@ -5,10 +5,14 @@ same input and settings, on this machine. `python -m bench` runs them all, print
 table and writes `bench/results.json` (read by the book's Performance page).
 
 - `word2vec_vs_gensim`: skip-gram words/s and WordSim353 / SimLex-999 vs gensim Word2Vec.
+- `cli_vs_gensim`: the whole `python -m embedlab train` process vs a whole gensim script
+  (seconds, WordSim353), and 1 vs 2 processes under torchrun; writes `bench/cli-speed.json`.
 - `bpe_vs_hf`: BPE training time and encoding throughput vs Hugging Face `tokenizers`.
 - `projection_cost`: aligned PCA vs warm-started t-SNE over a 20-frame time-lapse, and our
   t-SNE time-lapse (openTSNE, 50 iterations a frame) vs scikit-learn's (250 a frame).
 - `profile`: per chapter, kernel start + imports vs its three slowest cells.
+- `imports`: per chapter, the import time of what its cells import, per package, and
+  the `torch._dynamo` import that the first `torch.optim` optimizer costs.
 - `book_times`: the whole book built cold and cached in a temporary copy, per-notebook
   execution times and peak memory.
 

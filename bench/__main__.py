@@ -22,7 +22,9 @@ from . import (
     Row,
     book_times,
     bpe_vs_hf,
+    cli_vs_gensim,
     format_table,
+    imports,
     load_average,
     peak_rss_mb,
     profile,
@@ -33,7 +35,7 @@ from . import (
 HERE = Path(__file__).resolve().parent
 # The book goes first: Linux keeps a process's peak memory across fork and exec, so the
 # build's children would inherit the bench process's peak once the other sections grew it.
-SECTIONS = ("book", "profile", "word2vec", "bpe", "projection")
+SECTIONS = ("book", "profile", "imports", "word2vec", "cli", "bpe", "projection")
 
 
 def _versions() -> dict[str, str]:
@@ -60,12 +62,18 @@ def _runners(quick: bool):
             "book": lambda p: book_times.run(None, p),
             "profile": lambda p: profile.run(
                 profile.ProfileConfig(notebooks=("chapters/instructor-guide.md",)), p),
+            "imports": lambda p: imports.run(
+                imports.ImportsConfig(notebooks=("chapters/instructor-guide.md",)), p),
+            "cli": lambda p: cli_vs_gensim.run(
+                cli_vs_gensim.CLIBenchConfig(epochs=1, repeats=1, ddp_epochs=1, save=False), p),
         }
     return {"word2vec": lambda p: word2vec_vs_gensim.run(None, p),
             "bpe": lambda p: bpe_vs_hf.run(None, p),
             "projection": lambda p: projection_cost.run(None, p),
             "book": lambda p: book_times.run(None, p),
-            "profile": lambda p: profile.run(None, p)}
+            "profile": lambda p: profile.run(None, p),
+            "imports": lambda p: imports.run(None, p),
+            "cli": lambda p: cli_vs_gensim.run(None, p)}
 
 
 def main(argv: list[str] | None = None) -> int:

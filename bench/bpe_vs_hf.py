@@ -1,7 +1,7 @@
 """Our byte-level BPE (`embedlab.bpe`) against Hugging Face `tokenizers`.
 
 Training: both learn 500, 2000 and 8000 merges on the Wikipedia extract of gensim's test
-data (~2.8M characters), configured alike (`embedlab.bpe.hf_byte_level_bpe`); each size is
+data (~2.8M characters), configured alike (`embedlab.bpe_hf.hf_byte_level_bpe`); each size is
 trained from scratch and timed. Encoding: the 2000-merge tokenizers encode held-out text
 (the Lee news corpus, which they never saw) as one string; throughput in characters per
 second, ours starting with an empty chunk cache. The merge lists are compared too: the
@@ -39,7 +39,8 @@ def run(cfg: BPEBenchConfig | None = None, progress=None) -> list[Row]:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     import tokenizers
 
-    from embedlab.bpe import BPETokenizer, hf_byte_level_bpe, hf_merges, our_merges
+    from embedlab.bpe import BPETokenizer
+    from embedlab.bpe_hf import hf_byte_level_bpe, hf_merges, our_merges
     from embedlab.corpora import lee_raw, wiki_text
 
     cfg = cfg or BPEBenchConfig()

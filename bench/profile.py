@@ -9,12 +9,20 @@ where to look first when a chapter is over budget.
 chapters/next-token.md ...` prints the profile of some chapters (handy to time one chapter
 before and after a change).
 
+`python -m bench.profile --build` reads the same profile from the last `make book` instead of
+executing anything: scripts/build_book.py keeps nbclient's per-cell times in the jupyter
+cache's record of each executed notebook (not in the notebook, whose cell metadata the
+cache hashes); there "kernel start" is the notebook's execution time (from the cache)
+minus its cells' time, and every time was measured beside another notebook (two at a
+time).
+
 What it deliberately does not do: build the book or use the jupyter cache (every run
 executes), or time inside a cell (use `%prun` in the notebook for that).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -66,7 +74,8 @@ def profile_notebook(path: Path, timeout_s: int = 600) -> NotebookProfile:
     code = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     cells = []
     t0 = time.perf_counter()
-    with client.setup_kernel():
+    # the kernel runs %%solution cells, as the build's do; this process's env is untouched
+    with client.setup_kernel(env={**os.environ, "EMBEDLAB_RUN_SOLUTIONS": "1"}):
         kernel_s = time.perf_counter() - t0
         for n, (i, cell) in enumerate(code, start=1):
             t = time.perf_counter()
@@ -75,9 +84,53 @@ def profile_notebook(path: Path, timeout_s: int = 600) -> NotebookProfile:
     return NotebookProfile(path.stem, kernel_s, cells[0][2] if cells else 0.0, cells)
 
 
+def _seconds(execution: dict) -> float | None:
+    """A cell's execution time from nbclient's timing metadata (None: not recorded)."""
+    from datetime import datetime
+
+    try:
+        start, end = execution["iopub.execute_input"], execution["shell.execute_reply"]
+    except KeyError:
+        return None
+    return (datetime.fromisoformat(end.replace("Z", "+00:00"))
+            - datetime.fromisoformat(start.replace("Z", "+00:00"))).total_seconds()
+
+
+def profile_from_build(path: Path, build: Path | None = None) -> NotebookProfile | None:
+    """The profile of the notebook at `path` in the last book build (None: the build has
+    no timing for it: built before timings were kept, or not executed)."""
+    import jupytext
+    import nbformat
+    from jupyter_cache import get_cache
+
+    build = build or ROOT / "_build"
+    executed = build / "jupyter_execute" / path.relative_to(ROOT).with_suffix(".ipynb")
+    if not executed.exists():
+        return None
+    nb = nbformat.read(executed, 4)
+    try:
+        record = get_cache(str(build / ".jupyter_cache")).match_cache_notebook(
+            jupytext.read(path))
+        total, seconds = record.data["execution_seconds"], record.data["cell_seconds"]
+    except KeyError:
+        return None
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    if len(seconds) != len(code) or None in seconds:
+        return None
+    cells = [(n, _first_line(c.source), s)
+             for n, (c, s) in enumerate(zip(code, seconds, strict=True), start=1)]
+    kernel = max(total - sum(s for _, _, s in cells), 0.0)
+    return NotebookProfile(path.stem, kernel, cells[0][2] if cells else 0.0, cells)
+
+
 def _notebooks(cfg: ProfileConfig) -> list[Path]:
-    if cfg.notebooks:
-        return [Path(f).resolve() if Path(f).exists() else ROOT / f for f in cfg.notebooks]
+    return notebook_paths(cfg.notebooks)
+
+
+def notebook_paths(names: tuple[str, ...] = ()) -> list[Path]:
+    """The notebooks named (paths from here or from the root), or every toc notebook."""
+    if names:
+        return [Path(f).resolve() if Path(f).exists() else ROOT / f for f in names]
     sys.path.insert(0, str(ROOT / "tests"))
     try:
         from conftest import notebook_files
@@ -115,5 +168,16 @@ if __name__ == "__main__":
     from . import format_table
 
     names = tuple(a for a in sys.argv[1:] if a.endswith(".md"))
-    results = run(ProfileConfig(notebooks=names), print)
+    if "--build" in sys.argv:
+        results, missing = [], []
+        for path in _notebooks(ProfileConfig(notebooks=names)):
+            p = profile_from_build(path)
+            if p is None:
+                missing.append(path.stem)
+            else:
+                results += rows_of(p)
+        if missing:
+            print("no per-cell timing in the last build for:", ", ".join(missing))
+    else:
+        results = run(ProfileConfig(notebooks=names), print)
     print(format_table(results))

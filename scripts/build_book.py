@@ -8,7 +8,9 @@ Notebooks missing from the cache are executed first, two at a time on this 2-cor
 (`--workers N`), each in a fresh kernel with the same settings myst-nb uses, and stored in
 the cache; the Sphinx build then finds every notebook there and only renders. A notebook
 that fails here is left out of the cache, so the Sphinx build executes it again and reports
-the error as usual. Writes _build/build.log and _build/build-info.json (wall time, the
+the error as usual. Each executed cell keeps nbclient's timing metadata
+(`python -m bench.profile --build` reads it: where the time of the last build went).
+Writes _build/build.log and _build/build-info.json (wall time, the
 execution phase's wall time and how many notebooks it ran, peak memory of the largest
 process, exit status); a build that executed every notebook also writes
 _build/cold-build.json, which tests/test_book.py checks against the book's budget.
@@ -33,11 +35,19 @@ ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "_build"
 KERNEL_SITE = ROOT / "scripts" / "kernel"  # its sitecustomize shows our warnings
 TIMEOUT_S = 120  # per cell, as `execute.timeout` in _config.yml
+# One thread per kernel (tests/conftest.py's KERNEL_THREADS, also used by the rebuild
+# comparison and `make lab`): two kernels run at once on 2 cores, and a second BLAS/OpenMP
+# thread each only makes them fight. Measured (reusing-tables + masked-vs-causal executed
+# concurrently, 3 runs each, alternated): the same printed text, 38-40 s of CPU instead
+# of 45-47 s for reusing-tables, wall time not longer. torch reads OMP_NUM_THREADS at
+# import; chapters that call torch.set_num_threads themselves keep their setting.
 
 
 def package_hash() -> str:
     h = hashlib.sha256()
-    sources = [*(ROOT / "code" / "embedlab").rglob("*.py"), *(ROOT / "_ext").glob("*.py"),
+    sources = [*(ROOT / "code" / "embedlab").rglob("*.py"),
+               *(ROOT / "code" / "embedlab" / "data").glob("*.yaml"),  # read by chapters
+               *(ROOT / "_ext").glob("*.py"),
                KERNEL_SITE / "sitecustomize.py"]
     for p in sorted(sources):
         h.update(p.relative_to(ROOT).as_posix().encode())
@@ -57,7 +67,8 @@ def _execute(path: str, env: dict) -> tuple[str, str, float, str | None]:
     os.environ.update(env)  # the kernel inherits the build's environment
     nb = jupytext.read(path)
     result = single_nb_execution(nb, cwd=str(Path(path).parent), timeout=TIMEOUT_S,
-                                 allow_errors=False, meta_override=True)
+                                 allow_errors=False, meta_override=True,
+                                 record_timing=True)  # per-cell times: bench.profile --build
     err = result.exc_string or repr(result.err) if result.err else None
     return path, nbformat.writes(nb), result.time, err
 
@@ -71,11 +82,13 @@ def pre_execute(env: dict, workers: int) -> tuple[int, int, float]:
     from jupyter_cache import get_cache
     from jupyter_cache.cache.main import CacheBundleIn
 
-    sys.path.insert(0, str(ROOT / "tests"))
+    sys.path[:0] = [str(ROOT / "tests"), str(ROOT)]
     try:
+        from bench.profile import _seconds as _cell_seconds  # nbclient's timing stamps
+
         from conftest import notebook_files  # the toc's notebooks, in reading order
     finally:
-        sys.path.pop(0)
+        del sys.path[:2]
     files = [str(ROOT / f) for f in notebook_files()]
     cache = get_cache(str(BUILD / ".jupyter_cache"))
     todo = []
@@ -95,12 +108,26 @@ def pre_execute(env: dict, workers: int) -> tuple[int, int, float]:
                 if err:
                     print(f"{name}: failed ({seconds:.1f} s); the build will report it")
                     continue
+                nb = nbformat.reads(text, 4)
+                # jupyter-cache hashes every cell's metadata: nbclient's timing stamps would
+                # make the cached notebook miss when Sphinx looks it up, so they move to data
+                cell_seconds = [_cell_seconds(c.metadata.pop("execution", {}))
+                                for c in nb.cells if c.cell_type == "code"]
                 cache.cache_notebook_bundle(
-                    CacheBundleIn(nbformat.reads(text, 4), path,
-                                  data={"execution_seconds": seconds}),
+                    CacheBundleIn(nb, path, data={"execution_seconds": seconds,
+                                                  "cell_seconds": cell_seconds}),
                     check_validity=False, overwrite=True)
                 print(f"{name}: executed in {seconds:.1f} s", flush=True)
     return len(todo), len(files), time.perf_counter() - start
+
+
+def kernel_threads() -> dict[str, str]:
+    sys.path.insert(0, str(ROOT / "tests"))
+    try:
+        from conftest import KERNEL_THREADS
+    finally:
+        sys.path.pop(0)
+    return KERNEL_THREADS
 
 
 def main(argv: list[str]) -> int:
@@ -117,6 +144,8 @@ def main(argv: list[str]) -> int:
         PYDEVD_DISABLE_FILE_VALIDATION="1",
         HF_HUB_OFFLINE="1",
         TOKENIZERS_PARALLELISM="false",
+        **kernel_threads(),
+        EMBEDLAB_RUN_SOLUTIONS="1",  # %%solution cells run here (embedlab.notebook_view)
         PYTHONPATH=os.pathsep.join(
             p for p in (str(KERNEL_SITE), os.environ.get("PYTHONPATH")) if p),
     )

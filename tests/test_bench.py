@@ -53,6 +53,7 @@ def test_merge_keeps_other_sections_and_failures_do_not_lose_rows(tmp_path,
             "bpe": lambda p: [Row("bpe", "train", 1.0, 2.0, "s")],
             "word2vec": lambda p: 1 / 0,
             "profile": lambda p: [],
+            "cli": lambda p: [],
             "projection": lambda p: [Row("projection", "pca", 0.1, 10.0, "s")]}
     monkeypatch.setattr(bench_main, "_runners", lambda quick: fake)
     monkeypatch.setattr(bench_main, "_versions", lambda: {})
@@ -93,3 +94,32 @@ def test_profile_times_each_cell_of_a_real_notebook(tmp_path):
     (n, line, s), = p.slowest(1)
     assert (n, line) == (3, "time.sleep(1.0)") and s >= 1.0
     assert p.kernel_s > 0 and p.import_s == p.cells[0][2]
+
+
+def test_imports_collects_top_level_statements_and_charges_packages(tmp_path):
+    from bench.imports import import_lines, import_seconds
+    from bench.imports import rows_of as import_rows
+
+    chapter = Path(__file__).resolve().parents[1] / "chapters" / "performance.md"
+    header = chapter.read_text().split("\n---\n")[0]
+    md = tmp_path / "nb.md"
+    md.write_text(header + "\n---\n\n```{code-cell} ipython3\nimport json\n"
+                  "from collections import (\n    Counter,\n    OrderedDict)\n"
+                  "def f():\n    import csv\n%matplotlib inline\n```\n\n"
+                  "```{code-cell} ipython3\nimport json\nimport textwrap\n```\n")
+    assert import_lines(md).splitlines() == [
+        "import json", "from collections import Counter, OrderedDict", "import textwrap"]
+    per = import_seconds("import json\nimport email.mime.text", tmp_path)
+    assert per["email"] > 0 and "email.mime" not in per  # charged to the top package
+    rows = import_rows("nb", {"torch": 2.0, "json": 0.01, "sklearn": 0.1}, show_s=0.15)
+    assert [r.what for r in rows] == ["nb: all imports", "nb: torch"]
+    assert rows[0].ours == pytest.approx(2.11)
+
+
+def test_profile_reads_cell_times_from_nbclient_metadata():
+    from bench.profile import _seconds
+
+    meta = {"iopub.execute_input": "2026-11-30T19:00:01.250000Z",
+            "shell.execute_reply": "2026-11-30T19:00:04.000000Z"}
+    assert _seconds(meta) == pytest.approx(2.75)
+    assert _seconds({}) is None

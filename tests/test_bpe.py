@@ -18,10 +18,8 @@ from embedlab.bpe import (
     BPETokenizer,
     TokenIdError,
     byte_level,
-    hf_byte_level_bpe,
-    hf_merges,
-    our_merges,
 )
+from embedlab.bpe_hf import hf_byte_level_bpe, hf_merges, our_merges
 from embedlab.corpora import lee_raw, wiki_text
 
 ANY_CHAR = st.one_of(st.characters(), st.characters(categories=["Cs"]))  # + surrogates

@@ -108,7 +108,8 @@ def test_changed_rows():
     assert C.check_changed_rows([0, 4, 9, 17], batch, 20).startswith("Correct")
     assert "positions" in _hint(C.check_changed_rows, [0, 1, 2, 3, 4, 5], batch, 20)
     assert "not in the batch" in _hint(C.check_changed_rows, [0, 4, 9, 17, 3], batch, 20)
-    assert "[17]" in _hint(C.check_changed_rows, [0, 4, 9], batch, 20)
+    hint = _hint(C.check_changed_rows, [0, 4, 9], batch, 20)
+    assert "1 of the rows in the batch are missing" in hint and "17" not in hint
 
 
 def test_table_grad():

@@ -1,9 +1,11 @@
-"""Wrong answers learners plausibly give, and right answers in every form a learner has.
+"""Right answers in every form a learner has, for the checks issue 14 found too strict
+or too lax, and hand-worked wrong answers where the case needs its own setup.
 
-For the checks issue 14 found accepting wrong answers (and check_close, which printed the
-expected value), each plausible slip below must be rejected with a hint that names the
-mistake (`hint` is a phrase of that message) and never shows the expected value. Right
-answers pass as float32 and float64, NumPy arrays, lists and tensors.
+The plausible slips of every check (including the ones issue 14 listed: rows from randn,
+the [UNK] id hard-coded, `table[ids]`, a tensor of ids, ...) are data in
+`embedlab.checks.slips` and run by tests/test_checks_slips.py; this file keeps what a list
+of slips cannot say: fair estimates over many seeds, every accepted form of an answer, the
+vocabularies rebuilt the two wrong ways, and check_close never revealing its expected value.
 """
 
 from __future__ import annotations
@@ -75,28 +77,9 @@ LOOKUP_RIGHT = [
     lambda ids, t: F.one_hot(ids, t.shape[0]).float() @ t,  # the natural cast
     lambda ids, t: torch.einsum("btv,vd->btd", F.one_hot(ids, t.shape[0]).float(), t),
 ]
-LOOKUP_WRONG = [
-    (lambda ids, t: t[ids], "looked the rows up directly"),  # forbidden
-    (lambda ids, t: F.embedding(ids, t), "looked the rows up directly"),
-    (lambda ids, t: t.index_select(0, ids.flatten()).view(*ids.shape, -1),
-     "looked the rows up directly"),
-    (lambda ids, t: F.one_hot(ids, t.shape[0]) @ t, "different dtypes"),  # int64 @ float
-    (lambda ids, t: F.one_hot(ids, t.shape[0]).double() @ t, "different dtypes"),
-    (lambda ids, t: F.one_hot(ids, t.shape[0]).to(t.dtype), "one-hot vectors"),
-    (lambda ids, t: F.one_hot(ids, t.shape[1]).to(t.dtype) @ t.T, "columns"),
-    (lambda ids, t: _one_hot(ids, t.detach()), "detach"),
-    (lambda ids, t: _one_hot(ids, t).tolist(), "tensor"),
-]
-
-
 @pytest.mark.parametrize("fn", LOOKUP_RIGHT)
 def test_lookup_fn_accepts_one_hot_products(fn):
     assert check_lookup_fn(fn).startswith("Correct.")
-
-
-@pytest.mark.parametrize(("fn", "hint"), LOOKUP_WRONG)
-def test_lookup_fn_rejects(fn, hint):
-    _rejects(check_lookup_fn, fn, hint=hint)
 
 
 # ---------------------------------------------------------------- check_cosine_spread
@@ -117,49 +100,14 @@ def test_cosine_spread_accepts_the_formula_roundings_and_fair_estimates(dim):
         assert check_cosine_spread(_estimate(50, dim, seed), dim).startswith("Correct.")
 
 
-COSINE_WRONG = [
-    (lambda d: 1 / d, "variance"),
-    (lambda d: math.sqrt(d), "shrinks"),
-    (lambda d: 0.0, "mean of the cosines"),
-    (lambda d: 100 / math.sqrt(d), "percentage"),
-    (lambda d: -1 / math.sqrt(d), "never negative"),
-    (lambda d: 2 / math.sqrt(d), "too large"),  # e.g. the spread of the dot product /2
-    (lambda d: np.random.default_rng(0).normal(0, d**-0.5, 100), "one number"),
-]
-
-
-@pytest.mark.parametrize(("wrong", "hint"), COSINE_WRONG)
-def test_cosine_spread_rejects_without_the_answer(wrong, hint):
-    _rejects(check_cosine_spread, wrong(384), 384, hint=hint, secret=1 / math.sqrt(384))
-
-
 # ---------------------------------------------------------------- check_encode_with_unk
 def _right_encode(tokens, itos):
     stoi = {t: i for i, t in enumerate(itos)}
     return [stoi.get(t, stoi["[UNK]"]) for t in tokens]
 
 
-ENCODE_WRONG = [
-    (lambda tokens, itos: [{t: i for i, t in enumerate(itos)}.get(t, 1) for t in tokens],
-     "[UNK] is not always at the same position"),  # hard-coded id 1
-    (lambda tokens, itos: [itos.index(t) if t in itos else itos.index("[UNK]")
-                           for t in tokens], "scans the whole vocabulary"),
-    (lambda tokens, itos: [itos.index(t) for t in tokens], "scans the whole vocabulary"),
-    (lambda tokens, itos: [i + 1 for i in _right_encode(tokens, itos)], "one too large"),
-    (lambda tokens, itos: [{t: i for i, t in enumerate(itos)}[t] for t in tokens],
-     "not an error"),
-    (lambda tokens, itos: [t if t in set(itos) else "[UNK]" for t in tokens],
-     "ids (ints)"),
-]
-
-
 def test_encode_with_unk_accepts_a_dict_lookup():
     assert check_encode_with_unk(_right_encode).startswith("Correct.")
-
-
-@pytest.mark.parametrize(("fn", "hint"), ENCODE_WRONG)
-def test_encode_with_unk_rejects(fn, hint):
-    _rejects(check_encode_with_unk, fn, hint=hint)
 
 
 # ---------------------------------------------------------------- check_coverage
@@ -250,28 +198,6 @@ def test_neighbours_right_in_every_form():
         "Correct.")
 
 
-def test_neighbours_rejects():
-    table, tokens, ids = _neighbour_setup()
-    names = [tokens[i] for i in ids]
-    dots = table @ table[0]
-    dots[0] = -1e9
-    by_dot = [tokens[i] for i in dots.topk(4).indices]
-    assert by_dot != names  # the long row makes the slip visible
-    cases = [
-        (ids, "these are ids"),  # a tensor of ids (misleading hint before)
-        (ids.tolist(), "these are ids"),
-        (ids.numpy(), "these are ids"),
-        (["w0", *names[:3]], "leave it out"),
-        (names[::-1], "wrong order"),
-        (by_dot, "dot product"),
-        (names[:3], "give 4 tokens"),
-        (torch.ones(4) * 0.5, "similarity values"),
-        ("w1 w2 w3 w4", "not one str"),
-    ]
-    for answer, hint in cases:
-        _rejects(check_neighbours, answer, table, tokens, "w0", k=4, hint=hint)
-
-
 # ---------------------------------------------------------------- check_copied_rows
 OLD_TOKENS = ["[PAD]", "[UNK]", "the", "cat", "dog", "sat", "on", "mat"]
 NEW_TOKENS = ["[PAD]", "[UNK]", "dragon", "cat", "the", "unicorn"]
@@ -299,27 +225,6 @@ def test_copied_rows_right_in_every_form_and_over_seeds():
         for form in (right, right.double(), right.numpy(), right.tolist()):
             assert check_copied_rows(form, old, OLD_TOKENS, NEW_TOKENS).startswith(
                 "Correct.")
-
-
-def test_copied_rows_rejects():
-    old, where, mean, std, build = _copied_setup()
-    g = torch.Generator().manual_seed(1)
-    by_position = old[: len(NEW_TOKENS)].clone()
-    by_position[2] = mean + std * torch.randn(16, generator=g)
-    cases = [
-        (build(lambda i: torch.randn(16, generator=g)), "far more spread out"),  # std 1
-        (build(lambda i: mean.clone()), "mean row"),
-        (build(lambda i: old[where["[UNK]"]].clone()), "copy of old row 1"),
-        (build(lambda i: torch.full((16,), 1e6)), "same vector"),
-        (build(lambda i: 1e6 * torch.randn(16, generator=g)), "far more spread out"),
-        (build(lambda i: torch.zeros(16)), "all zeros"),
-        (build(lambda i: mean + 1e-3 * std * torch.randn(16, generator=g)),
-         "less spread out"),
-        (build(lambda i: torch.ones(16)), "same vector"),
-        (by_position, "by token, not by position"),
-    ]
-    for answer, hint in cases:
-        _rejects(check_copied_rows, answer, old, OLD_TOKENS, NEW_TOKENS, hint=hint)
 
 
 # ---------------------------------------------------------------- check_chance_purity

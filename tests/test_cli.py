@@ -21,10 +21,39 @@ FILES = ("snapshots.safetensors", "snapshots.json", "vectors.txt", "vectors.tsv"
 def _run(out, objective="skipgram", *extra) -> int:
     return cli.main(["train", "--objective", objective, "--corpus", "toyworld",
                      "--dim", "8", "--epochs", "1", "--window", "2", "--seed", "3",
-                     "--out", str(out), "--no-progress", "--threads", "1", *extra])
+                     "--out", str(out), "--no-progress", "--threads", "1",
+                     "--snapshot-every", "5", *extra])
 
 
-@pytest.mark.parametrize("objective", ["skipgram", "cbow", "next-token", "mlm"])
+def test_objective_names_are_the_packages():
+    from embedlab.models import OBJECTIVES
+
+    assert cli.objectives() == (*OBJECTIVES, "mlm")
+
+
+def test_engine_names_are_the_packages():
+    from embedlab.word2vec import ENGINES
+
+    assert sorted(cli.ENGINES) == sorted(ENGINES)
+
+
+def test_engines_train_the_same_recipe_differently(tmp_path):
+    for engine in cli.ENGINES:
+        assert _run(tmp_path / engine, "skipgram", "--engine", engine) == 0
+    a, b = ((tmp_path / e / "vectors.txt").read_bytes() for e in cli.ENGINES)
+    assert a.splitlines()[0] == b.splitlines()[0] and a != b  # same words x dims
+
+
+def test_snapshots_only_when_asked(tmp_path):
+    assert cli.main(["train", "--objective", "skipgram", "--corpus", "toyworld", "--dim",
+                     "8", "--epochs", "1", "--out", str(tmp_path / "a"),
+                     "--no-progress"]) == 0
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == [
+        "metadata.tsv", "vectors.tsv", "vectors.txt"]
+
+
+@pytest.mark.parametrize("objective", ["skipgram", "cbow", "next-token", "centre-fill",
+                                       "mlm"])
 def test_same_seed_same_bytes_and_gensim_reads_it(tmp_path, objective):
     assert _run(tmp_path / "a", objective) == 0
     assert _run(tmp_path / "b", objective) == 0
@@ -54,7 +83,7 @@ def test_other_seed_other_vectors(tmp_path):
 
 BAD = [
     (["train", "--objective", "glove", "--corpus", "toyworld"], "invalid choice"),
-    (["train", "--objective", "cbow", "--corpus", "reddit"], "invalid choice"),
+    (["train", "--objective", "cbow", "--corpus", "reddit"], "no such file or folder"),
     (["fit", "--objective", "cbow"], "invalid choice: 'fit'"),
     ([], "missing command"),
     (["train", "--objective", "cbow", "--corpus", "lee", "--dim", "0"], "at least 1"),

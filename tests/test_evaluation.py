@@ -13,6 +13,7 @@ from embedlab.evaluation import (
     most_similar,
     similarity_pairs,
     similarity_spearman,
+    spearman_interval,
 )
 
 
@@ -30,6 +31,29 @@ def test_spearman_matches_gensim(kv, dataset, file):
     _, g_rho, oov_pct = kv.evaluate_word_pairs(str(data_path(file)))
     assert rho == pytest.approx(g_rho.statistic, abs=1e-6)
     assert 100 * (total - used) / total == pytest.approx(oov_pct, abs=1e-9)
+
+
+@pytest.mark.parametrize("dataset", ["wordsim353", "simlex999"])
+@pytest.mark.parametrize("restrict_vocab", [300_000, 2000])
+def test_spearman_equals_the_plain_computation_on_our_pairs(kv, dataset, restrict_vocab):
+    # gensim's evaluate_word_pairs (which similarity_spearman calls) against the
+    # computation written out: our loader's pairs, OOV skipped, float64 cosines, scipy
+    from scipy.stats import spearmanr
+
+    words = [w.lower() for w in kv.index_to_key[:restrict_vocab]]
+    index = {}
+    for i, w in enumerate(words):
+        index.setdefault(w, i)
+    used = [(index[a], index[b], s) for a, b, s in similarity_pairs(dataset)
+            if a in index and b in index]
+    u = kv.vectors.astype(np.float64)
+    u /= np.linalg.norm(u, axis=1, keepdims=True)
+    ia, ib, gold = (np.array(x) for x in zip(*used, strict=True))
+    want = spearmanr(gold, (u[ia] * u[ib]).sum(1)).statistic
+    rho, n_used, _ = similarity_spearman(kv.vectors, kv.index_to_key, dataset,
+                                         restrict_vocab=restrict_vocab)
+    assert n_used == len(used)
+    assert rho == pytest.approx(want, abs=1e-12)
 
 
 def test_spearman_restrict_vocab_matches_gensim(kv):
@@ -88,3 +112,39 @@ def test_most_similar_matches_gensim(kv):
     np.testing.assert_allclose([s for _, s in ours], [s for _, s in theirs], rtol=1e-5)
     with pytest.raises(KeyError, match="not among"):
         most_similar(kv.vectors, kv.index_to_key, "zzzz-not-a-word")
+
+
+def test_spearman_interval_matches_scipy_bootstrap(kv):
+    from scipy.stats import bootstrap, spearmanr
+
+    rho, used, _ = similarity_spearman(kv.vectors, kv.index_to_key)
+    lo, hi = spearman_interval(kv.vectors, kv.index_to_key, n_boot=2000, seed=1)
+    assert lo < rho < hi
+    # the reference: scipy's paired percentile bootstrap of the same pairs
+    index = {w.lower(): i for i, w in reversed(list(enumerate(kv.index_to_key)))}
+    pairs = [(index[a], index[b], g) for a, b, g in similarity_pairs("wordsim353")
+             if a in index and b in index]
+    assert len(pairs) == used
+    u = kv.vectors / np.linalg.norm(kv.vectors, axis=1, keepdims=True)
+    ia, ib, gold = (np.array(x) for x in zip(*pairs, strict=True))
+    cos = (u[ia] * u[ib]).sum(axis=1)
+    ref = bootstrap((gold, cos), lambda g, c: spearmanr(g, c).statistic, paired=True,
+                    vectorized=False, n_resamples=2000, method="percentile",
+                    random_state=1).confidence_interval
+    # two Monte Carlo estimates of the same quantiles: they agree to a few hundredths
+    assert lo == pytest.approx(ref.low, abs=0.03) and hi == pytest.approx(ref.high, abs=0.03)
+
+
+def test_rowwise_spearman_equals_scipy_row_by_row():
+    """The vectorized bootstrap statistic is scipy's spearmanr, row by row (ties too)."""
+    from scipy.stats import spearmanr
+
+    from embedlab.evaluation import _rowwise_spearman
+
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 5, size=(50, 30)).astype(float)  # many ties, as in gold scores
+    y = rng.normal(size=(50, 30))
+    y[:, :10] = y[:, :1]  # ties on the model side too
+    ref = [spearmanr(a, b).statistic for a, b in zip(x, y, strict=True)]
+    np.testing.assert_allclose(_rowwise_spearman(x, y), ref, rtol=1e-12, atol=1e-12)
+    assert np.isnan(_rowwise_spearman(np.ones((1, 5)), y[:1, :5])[0])  # constant row

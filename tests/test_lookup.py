@@ -1,5 +1,5 @@
-"""Tests of embedlab.lookup and embedlab.initwidget against references (torch, sklearn,
-safetensors, hand-worked numbers)."""
+"""Tests of embedlab.lookup, embedlab.initialization and embedlab.initwidget against
+references (torch, sklearn, safetensors, hand-worked numbers)."""
 
 import math
 
@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from embedlab import initwidget, lookup
+from embedlab import initialization, initwidget, lookup
 
 
 def test_one_hot_matmul_equals_index_and_f_embedding():
@@ -79,7 +79,7 @@ def test_minilm_info_and_rows_match_safetensors():
     ("xavier-uniform", math.sqrt(6 / 1064) / math.sqrt(3)), ("uniform", 0.1 / math.sqrt(3)),
 ])
 def test_init_table_std_matches_formula(scheme, std):
-    t = lookup.init_table(1000, 64, scheme, seed=0)
+    t = initialization.init_table(1000, 64, scheme, seed=0)
     assert t.shape == (1000, 64)
     assert abs(t.std().item() / std - 1) < 0.02
 
@@ -87,41 +87,41 @@ def test_init_table_std_matches_formula(scheme, std):
 def test_xavier_matches_torch_init():
     ref = torch.empty(1000, 64)
     torch.nn.init.xavier_uniform_(ref, generator=torch.Generator().manual_seed(0))
-    ours = lookup.init_table(1000, 64, "xavier-uniform", seed=0)
+    ours = initialization.init_table(1000, 64, "xavier-uniform", seed=0)
     assert math.isclose(ours.abs().max().item(), ref.abs().max().item(), rel_tol=0.01)
     assert math.isclose(ours.std().item(), ref.std().item(), rel_tol=0.02)
 
 
 def test_init_table_is_seeded_and_validates():
-    a = lookup.init_table(5, 3, "normal", seed=4)
-    assert torch.equal(a, lookup.init_table(5, 3, "normal", seed=4))
-    assert not torch.equal(a, lookup.init_table(5, 3, "normal", seed=5))
+    a = initialization.init_table(5, 3, "normal", seed=4)
+    assert torch.equal(a, initialization.init_table(5, 3, "normal", seed=4))
+    assert not torch.equal(a, initialization.init_table(5, 3, "normal", seed=5))
     with pytest.raises(ValueError, match="unknown scheme"):
-        lookup.init_table(5, 3, "zeros")
+        initialization.init_table(5, 3, "zeros")
 
 
 def test_pair_cosines_match_sklearn():
     from sklearn.metrics.pairwise import cosine_similarity
 
-    t = lookup.init_table(9, 4, seed=2)
+    t = initialization.init_table(9, 4, seed=2)
     ref = cosine_similarity(t.numpy())[np.triu_indices(9, k=1)]
-    assert np.allclose(lookup.pair_cosines(t), ref, atol=1e-6)
+    assert np.allclose(initialization.pair_cosines(t), ref, atol=1e-6)
 
 
 def test_cosine_spread_is_one_over_sqrt_d():
-    for d, (mean, std) in lookup.cosine_spread([4, 64, 256], n_rows=150).items():
+    for d, (mean, std) in initialization.cosine_spread([4, 64, 256], n_rows=150).items():
         assert abs(mean) < 0.02
         assert abs(std * math.sqrt(d) - 1) < 0.06
 
 
 def test_symmetric_start():
-    stuck = lookup.symmetric_start(steps=20)
+    stuck = initialization.symmetric_start(steps=20)
     assert stuck.distinct_rows_after == 1 and stuck.losses[-1] == stuck.losses[0]
     assert math.isclose(stuck.losses[0], math.log(12), rel_tol=1e-6)
-    broken = lookup.symmetric_start(steps=20, output="random")
+    broken = initialization.symmetric_start(steps=20, output="random")
     assert broken.distinct_rows_before == 1 and broken.distinct_rows_after == 12
     with pytest.raises(ValueError):
-        lookup.symmetric_start(table="zeros")
+        initialization.symmetric_start(table="zeros")
 
 
 def test_time_lookups_reports_both():

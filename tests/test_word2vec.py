@@ -12,15 +12,35 @@ from embedlab.probes import chance_purity, neighbour_purity
 from embedlab.toyworld import make_toyworld
 from embedlab.word2vec import (
     Word2VecConfig,
-    _cbow_inputs,
     estimate_steps,
     keep_probabilities,
+    negative_sampling_loss,
     noise_distribution,
-    sgns_curvatures,
     sgns_grads,
+    sgns_loss,
     train_word2vec,
     window_pairs,
 )
+from embedlab.word2vec_speed import cbow_inputs, row_scale, sgns_curvatures
+
+
+def test_one_loss_serves_autograd_the_hand_gradients_and_the_checks():
+    # negative_sampling_loss (the models' loss, through autograd), sgns_grads (the
+    # trainer's hand gradients) and sgns_loss (the checks' float) are one formula
+    g = torch.Generator().manual_seed(1)
+    B, K, D = 5, 3, 4
+    v, u_pos = (torch.randn(B, D, generator=g, dtype=torch.float64, requires_grad=True)
+                for _ in range(2))
+    u_neg = torch.randn(B, K, D, generator=g, dtype=torch.float64, requires_grad=True)
+    per_example = negative_sampling_loss(v, u_pos, u_neg)  # (B,)
+    per_example.sum().backward()
+    loss, grad_v, grad_pos, grad_neg = sgns_grads(v.detach(), u_pos.detach(), u_neg.detach())
+    assert per_example.shape == (B,)
+    assert loss.item() == pytest.approx(per_example.sum().item(), rel=1e-12)
+    for hand, auto in [(grad_v, v.grad), (grad_pos, u_pos.grad), (grad_neg, u_neg.grad)]:
+        torch.testing.assert_close(hand, auto, rtol=1e-12, atol=1e-12)
+    one = sgns_loss(v[0].tolist(), u_pos[0].detach().numpy(), u_neg[0].detach())
+    assert one == pytest.approx(per_example[0].item(), rel=1e-12)
 
 
 @pytest.mark.parametrize("share", [1, 4])
@@ -77,7 +97,7 @@ def test_cbow_inputs_are_context_means():
     starts = np.array([3, 0, 5])
     lengths = np.array([2, 3, 1])
     ctx = np.array([9, 8, 7, 1, 2, 4])  # centre 0: 9 8 7; centre 1: 1 2; centre 2: 4
-    ids, owner, v = _cbow_inputs((starts, lengths, ctx), 0, 3, w_in)
+    ids, owner, v = cbow_inputs((starts, lengths, ctx), 0, 3, w_in)
     assert ids.tolist() == [1, 2, 9, 8, 7, 4] and owner.tolist() == [0, 0, 1, 1, 1, 2]
     torch.testing.assert_close(v[0], w_in[[1, 2]].mean(0))
     torch.testing.assert_close(v[1], w_in[[9, 8, 7]].mean(0))
@@ -95,10 +115,12 @@ def _purity(words, vectors, world):
     return neighbour_purity(np.asarray(vectors)[keep], labels, k=5), chance_purity(labels)
 
 
+@pytest.mark.parametrize("engine", ["batched", "pairwise"])
 @pytest.mark.parametrize("sg", [True, False])
-def test_toyworld_structure_as_good_as_gensim(world, sg):
+def test_toyworld_structure_as_good_as_gensim(world, sg, engine):
     cfg = Word2VecConfig(sg=sg, dim=16, window=3, epochs=5, min_count=1, sample=0,
-                         progress=False, batch_size=256, share_negatives=16)
+                         progress=False, batch_size=256, share_negatives=16,
+                         engine=engine)  # pairwise ignores the batch settings
     ours = train_word2vec(world.sentences, cfg)
     model = Word2Vec(world.sentences, sg=int(sg), vector_size=16, window=3, negative=5,
                      epochs=5, min_count=1, sample=0, workers=1, seed=0)
@@ -130,9 +152,9 @@ def test_same_seed_same_vectors_and_snapshots(world):
 
 
 def test_threads_restored_and_bad_config(world):
-    before = torch.get_num_threads()
+    before = torch.get_num_threads()  # tests/conftest.py sets 1: ask for another count
     train_word2vec(world.sentences[:50], Word2VecConfig(dim=4, epochs=1, min_count=1,
-                                                        threads=1, progress=False))
+                                                        threads=before + 1, progress=False))
     assert torch.get_num_threads() == before
     with pytest.raises(ValueError, match="min_count"):
         train_word2vec(world.sentences, Word2VecConfig(min_count=10**9, progress=False))
@@ -175,12 +197,11 @@ def test_curvatures_are_traces_of_the_autograd_hessian():
 
 
 def test_row_scale_is_the_newton_step():
-    from embedlab.word2vec import _row_scale
     ids = torch.tensor([0, 0, 2, 3])
     curv = torch.tensor([30.0, 10.0, 5.0, 0.5])
     # lr 0.1: row 0 has h = 40 -> lr * h = 4 -> factor 1/4; row 2: lr * h = 0.5 -> 1
     want = torch.tensor([0.25, 1.0, 1.0, 1.0])
-    torch.testing.assert_close(_row_scale(ids, curv, 4, 0.1), want)
+    torch.testing.assert_close(row_scale(ids, curv, 4, 0.1), want)
 
 
 @pytest.mark.parametrize("sg,window", [(True, 2), (True, 3), (False, 2)])

@@ -1,7 +1,7 @@
 """embedlab: the shared code of "Where Do Input Embeddings Come From?".
 
 The pipeline, one module per step: `toyworld`, `vocab` and `bpe` (text -> tokens -> ids),
-`lookup` and `gradients` (the table and how it is updated), `models`
+`lookup`, `initialization` and `gradients` (the table, its start, how it is updated), `models`
 (a table inside a model), `training` (one seeded loop that records snapshots), `probes`
 (does the table have structure?), `projection` (aligned 2-D views over time) and `plots`.
 
@@ -47,3 +47,9 @@ def __getattr__(name: str):
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY))
+
+
+# In a notebook: the `%%solution` magic that "Run All" skips (embedlab.notebook_view).
+from . import notebook_view as _notebook_view  # noqa: E402  (stdlib only: cheap)
+
+_notebook_view.register()

@@ -11,7 +11,7 @@ the two learn the same merges.
 Every Python str round-trips: lone surrogates are encoded with UTF-8 "surrogatepass".
 
 What it deliberately does not do: normalise text, add special tokens, or run in
-parallel.
+parallel. The comparison with Hugging Face's trainer lives in `embedlab.bpe_hf`.
 """
 
 from __future__ import annotations
@@ -143,9 +143,7 @@ class BPETokenizer:
         words = [list(to_bytes(w)) for w in chunks]  # each unique chunk once, as ids
         freq = list(chunks.values())
         pair_count: dict[tuple[int, int], int] = defaultdict(int)
-        where: dict[tuple[int, int], set[int]] = defaultdict(
-            set
-        )  # pair -> chunk indices
+        where: dict[tuple[int, int], set[int]] = defaultdict(set)  # pair -> chunk indices
         for w, (ids, f) in enumerate(zip(words, freq, strict=True)):
             for pair in pairwise(ids):
                 pair_count[pair] += f
@@ -186,10 +184,6 @@ class BPETokenizer:
 
     # ---------------------------------------------------------------- encode / decode
     def __len__(self) -> int:
-        return len(self.vocab)
-
-    @property
-    def vocab_size(self) -> int:
         return len(self.vocab)
 
     def split(self, text: str) -> list[str]:
@@ -350,31 +344,3 @@ def _merge_word(
             ids[i : i + 2] = [new]
         i += 1
     return changes
-
-
-def hf_byte_level_bpe(text: str, vocab_size: int, min_frequency: int = 2):
-    """The reference: Hugging Face `tokenizers` configured like `BPETokenizer.train`."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=vocab_size,
-        min_frequency=min_frequency,
-        show_progress=False,
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-    )
-    tok.train_from_iterator([text], trainer)
-    return tok
-
-
-def hf_merges(tok) -> list[tuple[str, str]]:
-    """A `tokenizers` BPE's merges as (left, right) in byte-level spelling."""
-    merges = json.loads(tok.to_str())["model"]["merges"]
-    return [tuple(m.split(" ")) if isinstance(m, str) else tuple(m) for m in merges]
-
-
-def our_merges(tok: BPETokenizer) -> list[tuple[str, str]]:
-    """Our merges in the same byte-level spelling, to compare with `hf_merges`."""
-    return [(byte_level(tok.vocab[a]), byte_level(tok.vocab[b])) for a, b in tok.merges]

@@ -38,9 +38,8 @@ from torch.nn import functional as F
 
 from .vocab import MASK, PAD, Vocab
 
-IGNORE = (
-    -100
-)  # target value for positions that are not predicted (F.cross_entropy default)
+# target value for positions that are not predicted (F.cross_entropy's default)
+IGNORE = -100
 
 
 def sinusoidal_positions(
@@ -85,19 +84,13 @@ class EncoderConfig:
     n_heads: int = 2  # attention heads per layer
     ff_dim: int = 64  # hidden width of each layer's feed-forward block
     positions: str = "learned"  # "learned" (BERT), "sinusoidal" (Transformer) or "none"
-    scale: bool = (
-        False  # multiply table rows by sqrt(D) (the Transformer; BERT does not)
-    )
+    scale: bool = False  # multiply table rows by sqrt(D) (the Transformer; BERT does not)
     layer_norm: bool = True  # LayerNorm the sum (BERT; the Transformer does not)
-    n_token_types: int = (
-        0  # rows of the token-type (segment) table; BERT has 2, 0 = none
-    )
+    n_token_types: int = 0  # rows of the token-type (segment) table; BERT has 2, 0 = none
     causal: bool = False  # attend only to earlier positions and predict the next token
     dropout: float = 0.1  # on the input sum and inside the layers
     tie: bool = True  # the output layer reuses the input table
-    init_std: float | None = (
-        None  # table init std; None means 1/sqrt(D) (rows of norm ~1)
-    )
+    init_std: float | None = None  # table init std; None: 1/sqrt(D) (rows of norm ~1)
     pad_id: int = 0  # id of [PAD]: never attended to, never predicted
     mask_id: int = 4  # id of [MASK]
     n_special: int = 5  # ids below this are special; random replacements avoid them
@@ -200,9 +193,8 @@ class TinyEncoder(nn.Module):
         self.layers = nn.TransformerEncoder(
             layer, cfg.n_layers, enable_nested_tensor=False
         )
-        self.head = nn.Sequential(
-            nn.Linear(cfg.dim, cfg.dim), nn.GELU(), nn.LayerNorm(cfg.dim)
-        )  # BERT's MLM transform
+        # BERT's MLM transform
+        self.head = nn.Sequential(nn.Linear(cfg.dim, cfg.dim), nn.GELU(), nn.LayerNorm(cfg.dim))
         self.out_bias = nn.Parameter(torch.zeros(cfg.vocab_size))
         # Untied: a separate output table of the same shape as the input table.
         self.out_weight = (

@@ -1,9 +1,11 @@
 """Scores of word vectors on real-text benchmarks: word similarity and analogies.
 
 - `similarity_spearman`: rank correlation between the cosine similarity of word pairs and
-  human judgements (WordSim353 rewards relatedness, SimLex-999 strict similarity). Pairs
-  with a word outside the vocabulary are skipped and counted, exactly as gensim's
-  `KeyedVectors.evaluate_word_pairs` does, so the two give the same number.
+  human judgements (WordSim353 rewards relatedness, SimLex-999 strict similarity), by
+  gensim's `KeyedVectors.evaluate_word_pairs` (on `embedlab.export.keyed_vectors`).
+  Pairs with a word outside the vocabulary are skipped and counted.
+- `spearman_interval`: a bootstrap interval of that correlation over the benchmark's pairs
+  (how noisy the score is with a few hundred pairs).
 - `analogy_accuracy`: "a is to b as c is to ?" by 3CosAdd (nearest unit vector to
   b - a + c, the three question words excluded) on Mikolov's questions-words.txt, with the
   candidates and questions restricted to the `restrict_vocab` most frequent words, as
@@ -23,9 +25,10 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
-from scipy.stats import spearmanr
+from scipy.stats import rankdata
 
 from .corpora import data_path
+from .export import keyed_vectors
 from .probes import nearest_neighbours, unit_rows
 from .vocab import Vocab
 
@@ -77,23 +80,71 @@ def _index(words: Sequence[str], restrict_vocab: int | None) -> dict[str, int]:
     return index
 
 
-def similarity_spearman(
-    vectors, vocab_or_words, dataset: str = "wordsim353", restrict_vocab: int = 300_000
-) -> tuple[float, int, int]:
-    """(Spearman rho, pairs used, pairs in the file) of cosine similarity vs human scores."""
+def _pair_scores(vectors, vocab_or_words, dataset: str, restrict_vocab: int):
+    """(row of word a, row of word b, human score) arrays of the pairs whose words both
+    have rows, and the number of pairs in the file. No cosine here: the gensim path and
+    the bootstrap each compute theirs once."""
     words = _words(vocab_or_words)
     if len(words) != len(vectors):
         raise ValueError(f"{len(words)} words for {len(vectors)} vectors")
     index = _index(words, restrict_vocab)
     rows = similarity_pairs(dataset)
     used = [(index[a], index[b], s) for a, b, s in rows if a in index and b in index]
-    if len(used) < 3:
-        return float("nan"), len(used), len(rows)
+    if not used:
+        empty = np.zeros(0, dtype=int)
+        return empty, empty, np.zeros(0), len(rows)
+    ia, ib, gold = (np.array(x) for x in zip(*used, strict=True))  # (P,) each
+    return ia, ib, gold, len(rows)
+
+
+def similarity_spearman(
+    vectors, vocab_or_words, dataset: str = "wordsim353", restrict_vocab: int = 300_000
+) -> tuple[float, int, int]:
+    """(Spearman rho, pairs used, pairs in the file) of cosine similarity vs human scores,
+    computed by gensim's `KeyedVectors.evaluate_word_pairs` (case-insensitive)."""
+    _, _, gold, n_rows = _pair_scores(vectors, vocab_or_words, dataset, restrict_vocab)
+    used = len(gold)
+    if used < 3:  # gensim would warn and return nan: no correlation to speak of
+        return float("nan"), used, n_rows
+    words = _words(vocab_or_words)
+    # unit rows first (float64): gensim's own normalising of raw rows can move a cosine
+    # by one unit in the last place, enough to reorder near-ties (a word with itself)
+    _, rho, oov_percent = keyed_vectors(words, unit_rows(vectors)).evaluate_word_pairs(
+        str(data_path(SIMILARITY_FILES[dataset])), restrict_vocab=restrict_vocab,
+        case_insensitive=True)
+    if round(n_rows * (1 - oov_percent / 100)) != used:  # gensim read what we read
+        raise RuntimeError(f"gensim used another set of {dataset} pairs than ours")
+    return float(rho.statistic), used, n_rows
+
+
+def _rowwise_spearman(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Spearman's rho of each row pair of (B, P) arrays, all at once: Pearson's r of the
+    average ranks (ties share a rank), as `scipy.stats.spearmanr` computes it; nan for a
+    row whose ranks are all equal."""
+    rx, ry = rankdata(x, axis=1), rankdata(y, axis=1)  # (B, P) each
+    rx -= rx.mean(axis=1, keepdims=True)
+    ry -= ry.mean(axis=1, keepdims=True)
+    den = np.sqrt((rx * rx).sum(axis=1) * (ry * ry).sum(axis=1))  # (B,)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (rx * ry).sum(axis=1) / den
+
+
+def spearman_interval(vectors, vocab_or_words, dataset: str = "wordsim353",
+                      level: float = 0.95, n_boot: int = 1000, seed: int = 0,
+                      restrict_vocab: int = 300_000) -> tuple[float, float]:
+    """A bootstrap interval of `similarity_spearman` over the benchmark's pairs: how much
+    the score would move with another sample of word pairs (the benchmark's own noise,
+    not the training's: one table, pairs resampled with replacement)."""
+    ia, ib, gold, _ = _pair_scores(vectors, vocab_or_words, dataset, restrict_vocab)
+    if len(gold) < 3:
+        return float("nan"), float("nan")
     u = unit_rows(vectors)
-    ia, ib, gold = (np.array(x) for x in zip(*used, strict=True))
     model = (u[ia] * u[ib]).sum(axis=1)  # (P,) cosine of each pair
-    rho = spearmanr(gold, model).statistic
-    return float(rho), len(used), len(rows)
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(gold), size=(n_boot, len(gold)))  # (B, P)
+    rhos = _rowwise_spearman(gold[idx], model[idx])  # (B,)
+    lo, hi = np.nanquantile(rhos, [(1 - level) / 2, (1 + level) / 2])
+    return float(lo), float(hi)
 
 
 @dataclass

@@ -1,7 +1,8 @@
 """Word vectors out to the two file formats other tools read.
 
 - word2vec text format: a header line "V D", then one line per word, "word x1 x2 ... xD",
-  written by gensim itself; gensim reads it with `KeyedVectors.load_word2vec_format(path)`.
+  written by gensim itself from `keyed_vectors` (the table as gensim `KeyedVectors`);
+  gensim reads it with `KeyedVectors.load_word2vec_format(path)`.
 - Embedding Projector TSV (projector.tensorflow.org, "Load"): `vectors.tsv` holds one row
   of tab-separated numbers per word and no header; `metadata.tsv` holds the labels, one per
   line, with no header when there is a single column, and a header row when there are more.
@@ -38,14 +39,25 @@ def _rows(v: np.ndarray, sep: str) -> list[str]:
     return [sep.join(NUMBER_FORMAT % x for x in row) for row in v]
 
 
+def keyed_vectors(words: Sequence[str], vectors, dtype=np.float64):
+    """The table as gensim `KeyedVectors`, one key per row in the table's order (the first
+    of a repeated word wins), for gensim's writers and its evaluation functions."""
+    from gensim.models import KeyedVectors
+
+    if hasattr(vectors, "detach"):  # a torch tensor
+        vectors = vectors.detach().cpu().numpy()
+    v = np.asarray(vectors, dtype=dtype)
+    if v.ndim != 2 or len(v) != len(words):
+        raise ValueError(f"{len(words)} words for vectors of shape {v.shape}")
+    kv = KeyedVectors(v.shape[1], dtype=dtype)
+    kv.add_vectors(list(words), v)
+    return kv
+
+
 def write_word2vec_text(path, words: Sequence[str], vectors) -> Path:
     """Write the word2vec text format through gensim (`save_word2vec_format`, float32
     numbers); return the path. Read it back with `KeyedVectors.load_word2vec_format`."""
-    from gensim.models import KeyedVectors
-
-    v = _check(words, vectors)
-    kv = KeyedVectors(v.shape[1], dtype=np.float32)
-    kv.add_vectors(list(words), v.astype(np.float32))
+    kv = keyed_vectors(words, _check(words, vectors), dtype=np.float32)
     # gensim writes rows by descending "count"; give it the table's order (no warning)
     for rank, w in enumerate(words):
         kv.set_vecattr(w, "count", len(words) - rank)

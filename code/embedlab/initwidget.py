@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .lookup import INIT_SCHEMES, init_table, pair_cosines
+from .initialization import INIT_SCHEMES, init_table, pair_cosines
 from .plots import GREY, PALETTE
 
 # The dimensions offered by the explorer (and the default columns of the grid).

@@ -27,8 +27,7 @@ import scipy.sparse as sp
 import torch
 from torch.nn import functional as F
 
-from .evaluation import most_similar
-from .probes import cosine_matrix
+from .probes import cosine_matrix, nearest_neighbours
 from .toyworld import CATEGORIES, ToyWorld
 from .vocab import Vocab
 
@@ -112,11 +111,10 @@ def move_word(world: ToyWorld, word: str, to_category: str, seed: int = 0) -> To
 def neighbour_categories(table, words: Sequence[str], labels: Sequence[str],
                          query: str, k: int = 5) -> dict[str, float]:
     """Share of each category among the k cosine-nearest rows of `query` (itself out)."""
-    sims = cosine_matrix(table)[list(words).index(query)]  # (N,)
-    order = [i for i in np.argsort(-sims, kind="stable") if words[i] != query][:k]
+    label_of = dict(zip(words, labels, strict=True))
     out: dict[str, float] = {}
-    for i in order:
-        out[labels[i]] = out.get(labels[i], 0.0) + 1.0 / k
+    for w, _ in nearest_neighbours(table, words, query, k):
+        out[label_of[w]] = out.get(label_of[w], 0.0) + 1.0 / k
     return out
 
 
@@ -199,6 +197,6 @@ def neighbour_overlap(table_a, table_b, words: Sequence[str], queries: Sequence[
     Both tables have one row per word of `words`, in the same order."""
     out = {}
     for q in queries:
-        a, b = ({w for w, _ in most_similar(t, words, q, k)} for t in (table_a, table_b))
+        a, b = ({w for w, _ in nearest_neighbours(t, words, q, k)} for t in (table_a, table_b))
         out[q] = len(a & b) / k
     return out

@@ -17,6 +17,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .vocab import BOS, EOS, MASK, PAD, Vocab
+from .word2vec import negative_sampling_loss, noise_distribution
 
 
 def next_token_examples(
@@ -44,14 +45,8 @@ class MLPLanguageModel(nn.Module):
     ids (B, C) -> table rows (B, C, D) -> concat (B, C*D) -> tanh (B, H) -> logits (B, V)
     """
 
-    def __init__(
-        self,
-        vocab_size: int,
-        dim: int = 16,
-        context: int = 2,
-        hidden: int = 64,
-        init_std: float = 1.0,
-    ):
+    def __init__(self, vocab_size: int, dim: int = 16, context: int = 2, hidden: int = 64,
+                 init_std: float = 1.0):
         super().__init__()
         self.context = context
         self.embedding = nn.Embedding(vocab_size, dim)
@@ -135,14 +130,8 @@ class CentreFillModel(MLPLanguageModel):
     masked-token objective (see `embedlab.encoder`): one blank, always in the centre.
     """
 
-    def __init__(
-        self,
-        vocab_size: int,
-        dim: int = 16,
-        window: int = 2,
-        hidden: int = 64,
-        init_std: float = 1.0,
-    ):
+    def __init__(self, vocab_size: int, dim: int = 16, window: int = 2, hidden: int = 64,
+                 init_std: float = 1.0):
         # The same network as the language model, fed 2*window+1 positions instead of the
         # previous `context` ones: only the data (what is hidden) differs.
         super().__init__(vocab_size, dim, 2 * window + 1, hidden, init_std)
@@ -172,20 +161,18 @@ def skipgram_examples(
 
 
 class _NegativeSampling(nn.Module):
-    """Shared part of skip-gram and CBOW: an input table, an output table, and the
-    negative-sampling loss -log s(u_o . v) - sum_k log s(-u_k . v), noise ~ unigram^0.75."""
+    """Shared part of skip-gram and CBOW: an input table, an output table, and
+    `embedlab.word2vec`'s negative-sampling loss, noise ~ unigram^0.75, through autograd."""
 
-    def __init__(
-        self, counts: Sequence[float], dim: int, negative: int, init_std: float
-    ):
+    def __init__(self, counts: Sequence[float], dim: int = 16, negative: int = 5,
+                 init_std: float = 1.0):
         super().__init__()
         counts_t = torch.as_tensor(counts, dtype=torch.float64)
         if counts_t.ndim != 1 or (counts_t < 0).any() or counts_t.sum() <= 0:
-            raise ValueError(
-                "counts must be one non-negative number per token, not all 0"
-            )
+            raise ValueError("counts must be one non-negative number per token, not all 0")
         self.negative = negative
-        self.register_buffer("noise", (counts_t**0.75 / (counts_t**0.75).sum()).float())
+        noise = noise_distribution(counts_t.numpy())  # unigram^0.75, as word2vec
+        self.register_buffer("noise", torch.from_numpy(noise).float())
         self.embedding = nn.Embedding(len(counts_t), dim)  # the input table we watch
         nn.init.normal_(self.embedding.weight, std=init_std)
         self.output = nn.Embedding(len(counts_t), dim)  # context vectors, start at zero
@@ -197,24 +184,12 @@ class _NegativeSampling(nn.Module):
             self.noise, targets.numel() * self.negative, replacement=True
         ).view(-1, self.negative)  # (B, K)
         u = self.output(torch.cat([targets.unsqueeze(1), noise], dim=1))  # (B, 1+K, D)
-        s = torch.bmm(u, v.unsqueeze(2)).squeeze(2)  # (B, 1+K)
-        sign = torch.ones_like(s)
-        sign[:, 1:] = -1.0
-        return -F.logsigmoid(sign * s).sum(dim=1).mean()
+        return negative_sampling_loss(v, u[:, 0], u[:, 1:]).mean()
 
 
 class SkipGramModel(_NegativeSampling):
     """Skip-gram with negative sampling: a word's row must score its neighbours high and
     random words low. loss(centres (B,), contexts (B,))."""
-
-    def __init__(
-        self,
-        counts: Sequence[float],
-        dim: int = 16,
-        negative: int = 5,
-        init_std: float = 1.0,
-    ):
-        super().__init__(counts, dim, negative, init_std)
 
     def loss(self, centres: torch.Tensor, contexts: torch.Tensor) -> torch.Tensor:
         return self._ns_loss(self.embedding(centres), contexts)  # v: (B, D)
@@ -225,14 +200,8 @@ class CBOWModel(_NegativeSampling):
     word high. Takes `centre_fill_examples` (the [MASK] centre and [PAD] positions are
     skipped), so it sees exactly what `CentreFillModel` sees. loss(inputs (B, T), targets (B,))."""
 
-    def __init__(
-        self,
-        counts: Sequence[float],
-        dim: int = 16,
-        negative: int = 5,
-        init_std: float = 1.0,
-        ignore: Sequence[int] = (),
-    ):
+    def __init__(self, counts: Sequence[float], dim: int = 16, negative: int = 5,
+                 init_std: float = 1.0, ignore: Sequence[int] = ()):
         super().__init__(counts, dim, negative, init_std)
         self.ignore = tuple(ignore)  # ids that are not context ([MASK], [PAD])
 

@@ -2,15 +2,25 @@
 
 Functions take numbers that were computed elsewhere (projections, probe curves) and return
 figures, so the numbers can be tested and the pictures restyled. Colours come from the
-Okabe-Ito palette, which stays distinguishable under the common colour-vision deficiencies.
-Animations are rendered with `to_jshtml`, which embeds every frame and a play/step control
-in the page: it plays in the static book with no kernel.
+Okabe-Ito palette, which stays distinguishable under the common colour-vision deficiencies,
+and categories differ in marker shape as well as colour. Animations are rendered with
+`to_jshtml`, which embeds every frame and a play/step control in the page: it plays in the
+static book with no kernel.
+
+The book's figure style (sizes for the 688 px column, fonts, 2x PNGs that record their
+smallest font and their title) is `embedlab.style`, applied on import; word labels without
+overlap are `embedlab.labels`. Both are re-exported here, so `from embedlab.plots import
+PALETTE, label_points, figure_png` keeps working.
 
 What it deliberately does not do: compute anything it draws.
 """
 
 from __future__ import annotations
 
+import base64
+import html as html_lib
+import io
+import re
 import textwrap
 from collections.abc import Sequence
 
@@ -19,19 +29,40 @@ import numpy as np
 from matplotlib import animation
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-# Okabe & Ito (2008), colour-blind safe; grey for "no category".
-# The strongest six first: the pale yellow is hard to see as a small marker on white.
-PALETTE = (
-    "#E69F00",
-    "#56B4E9",
-    "#009E73",
-    "#0072B2",
-    "#D55E00",
-    "#CC79A7",
-    "#F0E442",
-    "#000000",
+from .labels import label_points
+from .style import (
+    BOOK_RC,
+    COLUMN_IN,
+    DPI,
+    FUNCTION_MARKER,
+    GREY,
+    MARKERS,
+    MIN_FONT_PT,
+    PALETTE,
+    figure_png,
+    figure_title,
+    fit_titles,
+    legible_width,
+    smallest_font_pt,
+    use_book_style,
 )
-GREY = "#999999"
+
+__all__ = [
+    "BOOK_RC", "COLUMN_IN", "DPI", "FUNCTION_MARKER", "GREY", "MARKERS", "MIN_FONT_PT",
+    "PALETTE", "animation_html", "category_colours", "category_markers", "figure_png",
+    "figure_title", "fit_titles", "label_points", "legible_width", "pipeline_figure",
+    "scatter_words",
+    "similarity_heatmap", "smallest_font_pt", "timelapse", "timelapse_curves",
+    "use_book_style",
+]
+
+
+def category_markers(categories: Sequence[str]) -> dict[str, str]:
+    """A fixed marker shape per category, matched to `category_colours`."""
+    names = sorted(set(categories) - {"function"})
+    markers = dict(zip(names, MARKERS, strict=False))
+    markers["function"] = FUNCTION_MARKER
+    return markers
 
 
 def category_colours(categories: Sequence[str]) -> dict[str, str]:
@@ -53,38 +84,36 @@ def scatter_words(
     label_words: bool = True,
     legend: bool = True,
 ):
-    """One point per word, coloured by category, optionally with the word beside it."""
+    """One point per word, coloured and shaped by category, with the words beside their
+    points where they fit without overlapping (`label_points`)."""
     coords = np.asarray(coords)
     colours = category_colours(categories)
+    markers = category_markers(categories)
     for cat, col in colours.items():
         m = np.array([c == cat for c in categories])
         if m.any():
             ax.scatter(
                 coords[m, 0],
                 coords[m, 1],
-                s=28,
+                s=30,
                 color=col,
+                marker=markers[cat],
                 label=cat,
                 edgecolor="white",
-                linewidth=0.5,
+                linewidth=0.4,
                 zorder=2,
-            )
-    if label_words:
-        for (x, y), w in zip(coords, words, strict=True):
-            ax.annotate(
-                w,
-                (x, y),
-                fontsize=7,
-                xytext=(3, 2),
-                textcoords="offset points",
-                color="#333333",
             )
     ax.set_xlabel("component 1")
     ax.set_ylabel("component 2")
     if title:
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title)
     if legend:
-        ax.legend(fontsize=7, loc="best", frameon=False)
+        ax.legend(loc="best", frameon=False)
+    if label_words:
+        # final limits and (nearly) final axes size before placing labels in pixels
+        ax.figure.tight_layout()
+        ax.set_autoscale_on(False)
+        label_points(ax, coords, words)
     return ax
 
 
@@ -103,10 +132,10 @@ def similarity_heatmap(ax, sims, categories: Sequence[str], title: str = ""):
     ends = [*edges, len(cats)]
     mids = [(a + b - 1) / 2 for a, b in zip(starts, ends, strict=True)]
     names = [cats[a] for a in starts]
-    ax.set_xticks(mids, names, rotation=45, ha="right", fontsize=8)
-    ax.set_yticks(mids, names, fontsize=8)
+    ax.set_xticks(mids, names, rotation=45, ha="right")
+    ax.set_yticks(mids, names)
     if title:
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title)
     return im
 
 
@@ -119,36 +148,53 @@ def _limits(frames: Sequence[np.ndarray], pad: float = 0.08):
 
 def _frame_scatter(ax, frames, words, categories, ncol: int):
     """The first frame's points and word labels on axes fixed for every frame, with the
-    category legend below the axes (so it never hides a word in any frame)."""
+    category legend below the axes (so it never hides a word in any frame). Words are
+    labelled where they fit without overlap in the last frame (the picture the film ends
+    on); the others are points only."""
     lo, hi = _limits(frames)
     colours = category_colours(categories)
-    sc = ax.scatter(frames[0][:, 0], frames[0][:, 1], c=[colours[c] for c in categories],
-                    s=28, edgecolor="white", linewidth=0.5)
-    labels = [ax.annotate(w, frames[0][i], fontsize=6, xytext=(3, 2),
-                          textcoords="offset points", color="#333333")
-              for i, w in enumerate(words)]
+    markers = category_markers(categories)
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
+    cats = np.asarray(categories)
+    groups = []
+    for cat, col in colours.items():
+        idx = np.flatnonzero(cats == cat)
+        if len(idx):
+            sc = ax.scatter(frames[0][idx, 0], frames[0][idx, 1], color=col,
+                            marker=markers[cat], s=30, edgecolor="white", linewidth=0.4,
+                            label=cat)
+            groups.append((sc, idx))
     ax.set_xlabel("component 1")
     ax.set_ylabel("component 2")
-    for cat, col in colours.items():
-        if cat in categories:
-            ax.scatter([], [], color=col, label=cat, s=20)
-    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=ncol,
-              frameon=False)
-    return sc, labels, ax.set_title("", fontsize=10)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=ncol, frameon=False,
+              handletextpad=0.2, columnspacing=0.8)
+    return groups, ax.set_title("")
 
 
-def _animate(fig, frames, steps, sc, labels, heading, extra, interval: int):
+def _frame_labels(ax, frames, words) -> dict:
+    """Labels (at the first frame) for the words that fit without overlap in the last
+    frame; call after the figure's layout is final."""
+    last = label_points(ax, frames[-1], words)
+    shown = {a.get_text() for a in last}
+    for a in last:
+        a.remove()
+    return {i: ax.annotate(w, frames[0][i], xytext=(3, 2), textcoords="offset points",
+                           fontsize=MIN_FONT_PT, color="#333333")
+            for i, w in enumerate(words) if w in shown}
+
+
+def _animate(fig, frames, steps, groups, labels, heading, extra, interval: int):
     """Move the points and labels to frame t, title it with its step, call `extra(t)`."""
 
     def update(t):
-        sc.set_offsets(frames[t])
-        for lab, p in zip(labels, frames[t], strict=True):
-            lab.xy = p
+        for sc, idx in groups:
+            sc.set_offsets(frames[t][idx])
+        for i, lab in labels.items():
+            lab.xy = frames[t][i]
         heading.set_text(f"step {steps[t]}")
         extra(t)
-        return (sc, *labels)
+        return (*(g for g, _ in groups), *labels.values())
 
     # `fig.tight_layout()` leaves a placeholder layout engine behind, and with any engine
     # set, every saved frame is laid out twice (same pixels, twice the time): drop it.
@@ -175,10 +221,11 @@ def timelapse(
         raise ValueError(f"{len(frames)} frames but {len(steps)} steps")
     ncols = 2 if curve is not None else 1
     fig, axes = plt.subplots(
-        1, ncols, figsize=(5.2 * ncols, 4.9), squeeze=False, dpi=80
+        1, ncols, figsize=(COLUMN_IN, 4.3), squeeze=False, dpi=DPI,
+        gridspec_kw={"width_ratios": [1.5, 1][:ncols]},
     )
     ax = axes[0, 0]
-    sc, labels, heading = _frame_scatter(ax, frames, words, categories, ncol=4)
+    groups, heading = _frame_scatter(ax, frames, words, categories, ncol=4)
     marker = None
     if curve is not None:
         cax = axes[0, 1]
@@ -190,27 +237,55 @@ def timelapse(
         )
         cax.set_xlabel("training step")
         cax.set_ylabel(curve_label)
-        cax.set_title(f"{curve_label} over training", fontsize=10)
-        cax.legend(fontsize=8, frameon=False)
-    fig.suptitle(title, fontsize=11)
+        cax.set_title(f"{curve_label} over training")
+        cax.legend(frameon=False)
+    fig.suptitle(title)
     fig.tight_layout()
+    labels = _frame_labels(ax, frames, words)
 
     def move_marker(t):
         if marker is not None:
             marker.set_data([steps[t]], [curve[t]])
 
-    return _animate(fig, frames, steps, sc, labels, heading, move_marker, interval)
+    return _animate(fig, frames, steps, groups, labels, heading, move_marker, interval)
+
+
+def _lighter_png(b64: str, colours: int = 128) -> str:
+    """A base64 PNG frame re-encoded with a palette of `colours` (flat-coloured plots lose
+    nothing visible: every pixel within 12/255 of the original in our frames; the frame
+    shrinks 3-4x)."""
+    from PIL import Image
+
+    img = Image.open(io.BytesIO(base64.b64decode(b64))).convert("RGB")
+    out = io.BytesIO()
+    img.quantize(colours, method=Image.Quantize.MAXCOVERAGE).save(out, "PNG", optimize=True)
+    return base64.b64encode(out.getvalue()).decode("ascii")
 
 
 def animation_html(anim: animation.FuncAnimation) -> str:
-    """The animation as self-contained HTML + JavaScript (frames embedded, controls included)."""
-    import re
-
+    """The animation as self-contained HTML + JavaScript (frames embedded as palette PNGs,
+    controls included), in a `div.embedlab-animation` that records the smallest font size
+    and the frames' dpi for the browser test, and sets `--embedlab-min-width`: the width
+    below which the page's CSS does not shrink the frames (their smallest text stays
+    >= 10 CSS px; a phone scrolls the animation sideways in its box instead). The frame
+    gets the figure's title as alt text."""
     plt.rcParams["animation.embed_limit"] = 50  # MB
+    fig = anim._fig
+    pt, dpi = smallest_font_pt(fig), fig.dpi
+    title = fig._suptitle.get_text() if fig._suptitle is not None else ""
+    alt = " ".join(title.split()) or figure_title(fig)
+    alt = f"{alt} (animation: one frame per recorded training step)"
+    low = legible_width(fig.get_figwidth() * dpi, pt, dpi)
     html = anim.to_jshtml(default_mode="once")
+    html = re.sub(r"<img id=", f'<img alt="{html_lib.escape(alt)}" id=', html, count=1)
     # matplotlib links Font Awesome 4 from a CDN for the button icons; the book's theme
     # already ships Font Awesome, and an offline reader cannot reach the CDN.
-    return re.sub(r'<link rel="stylesheet"[^>]*font-awesome[^>]*>', "", html)
+    html = re.sub(r'<link rel="stylesheet"[^>]*font-awesome[^>]*>', "", html)
+    html = re.sub(r"data:image/png;base64,([A-Za-z0-9+/=\\\n]+)",
+                  lambda m: "data:image/png;base64,"
+                  + _lighter_png(m.group(1).replace("\\\n", "").replace("\\n", "")), html)
+    return (f'<div class="embedlab-animation" data-min-font-pt="{pt:.2f}" '
+            f'data-dpi="{dpi:g}" style="--embedlab-min-width: {low}px">{html}</div>')
 
 
 def pipeline_figure(
@@ -226,7 +301,7 @@ def pipeline_figure(
     rows = np.asarray(rows)
     text = " ".join(tokens)
     more = "\n…" if len(tokens) > show else ""
-    vec = ["[" + " ".join(f"{v:+.1f}" for v in r[:2]) + " …]" for r in rows[:show]]
+    vec = ["[" + " ".join(f"{v:+.1f}" for v in r[:2]) + "…]" for r in rows[:show]]
     stages = [
         ("text", "\n".join(textwrap.wrap(text, 13)[:3]) + " …"),
         ("tokens", "\n".join(tokens[:show]) + more),
@@ -239,7 +314,7 @@ def pipeline_figure(
         ("encoder", "layers that\nmix the\nvectors"),
     ]
     n = len(stages)
-    fig, ax = plt.subplots(figsize=(1.75 * n, 3.0))
+    fig, ax = plt.subplots(figsize=(COLUMN_IN, 3.0))  # the column, >= 9 pt text
     ax.set_xlim(0, n)
     ax.set_ylim(0, 1)
     ax.axis("off")
@@ -247,8 +322,8 @@ def pipeline_figure(
         col = PALETTE[i % len(PALETTE)]
         ax.add_patch(
             FancyBboxPatch(
-                (i + 0.05, 0.05),
-                0.84,
+                (i + 0.03, 0.05),
+                0.88,
                 0.86,
                 facecolor=col + "33",
                 boxstyle="round,pad=0.02",
@@ -271,7 +346,7 @@ def pipeline_figure(
             body,
             ha="center",
             va="center",
-            fontsize=8.5,
+            fontsize=9,
             family="monospace",
             linespacing=1.5,
         )
@@ -289,6 +364,9 @@ def pipeline_figure(
         ax.set_title(title, fontsize=12)
     fig.tight_layout()
     return fig
+
+
+use_book_style()
 
 
 def timelapse_curves(
@@ -312,11 +390,11 @@ def timelapse_curves(
     if len(frames) != len(steps):
         raise ValueError(f"{len(frames)} frames but {len(steps)} steps")
     k = max(1, len(curves))
-    fig = plt.figure(figsize=(10, 5.2), dpi=80)
+    fig = plt.figure(figsize=(COLUMN_IN, 4.6), dpi=DPI)
     grid = fig.add_gridspec(k, 2, width_ratios=[1.5, 1])
     ax = fig.add_subplot(grid[:, 0])  # the scatter spans the left column
     axes = [ax] + [fig.add_subplot(grid[i, 1]) for i in range(len(curves))]
-    sc, labels, heading = _frame_scatter(ax, frames, words, categories, ncol=6)
+    groups, heading = _frame_scatter(ax, frames, words, categories, ncol=3)
     markers = []
     for i, (name, (xs, ys)) in enumerate(curves.items()):
         cax = axes[1 + i]
@@ -327,12 +405,13 @@ def timelapse_curves(
         markers.append((m, np.asarray(xs, float), np.asarray(ys, float)))
         cax.set_xlim(min(steps[0], xs[0]), max(steps[-1], xs[-1]))
         cax.set_xlabel("training step" if i == len(curves) - 1 else "")
-        cax.set_ylabel(name, fontsize=9)
-    fig.suptitle(title, fontsize=11)
+        cax.set_ylabel(name)
+    fig.suptitle(title)
     fig.tight_layout()
+    labels = _frame_labels(ax, frames, words)
 
     def move_markers(t):
         for m, xs, ys in markers:
             m.set_data([steps[t]], [np.interp(steps[t], xs, ys)])
 
-    return _animate(fig, frames, steps, sc, labels, heading, move_markers, interval)
+    return _animate(fig, frames, steps, groups, labels, heading, move_markers, interval)

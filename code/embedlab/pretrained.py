@@ -74,29 +74,6 @@ def minilm_tensor_shapes() -> dict[str, tuple[int, ...]]:
         return {k: tuple(f.get_slice(k).get_shape()) for k in names}
 
 
-def table_neighbours(table, itos, query: str, k: int = 8) -> list[tuple[str, float]]:
-    """The k rows most cosine-similar to the row of `query` (itself excluded).
-
-    Compares one row with all rows, (V,), never the (V, V) matrix a 30522-row table would
-    need (3.7 GB).
-    """
-    import torch
-
-    if query not in itos:
-        raise KeyError(f"{query!r} is not a token of this vocabulary")
-    t = torch.as_tensor(table)
-    i = list(itos).index(query)
-    sims = torch.nn.functional.normalize(t, dim=1) @ torch.nn.functional.normalize(
-        t[i], dim=0
-    )
-    sims[i] = -float("inf")
-    top = sims.topk(k)
-    return [
-        (itos[j], float(v))
-        for v, j in zip(top.values, top.indices.tolist(), strict=True)
-    ]
-
-
 def wordpiece_counts(texts, tokenizer=None):
     """How often each id occurs when `texts` (an iterable of str) are tokenized, (V,).
 
@@ -121,6 +98,5 @@ __all__ = [
     "minilm_table",
     "minilm_tensor_shapes",
     "minilm_tokenizer",
-    "table_neighbours",
     "wordpiece_counts",
 ]

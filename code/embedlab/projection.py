@@ -4,7 +4,8 @@ Projecting each snapshot separately makes a time-lapse flicker: PCA axes can fli
 swap, t-SNE lands in a different arrangement each time. Three remedies, each a function:
 
 - `AlignedPCA`: fit one PCA on all snapshots stacked, then apply the same axes to every frame.
-- `procrustes_align`: rotate/reflect each frame onto the previous one (orthogonal Procrustes).
+- `procrustes_align`: rotate/reflect each frame onto the previous one (orthogonal Procrustes,
+  `fit_procrustes`, which `embedlab.transfer` uses to map one language onto another).
 - `tsne_frames`: t-SNE with a fixed seed, each frame initialized from the previous frame's map
   and refined for a few iterations (openTSNE, whose optimizer can be stopped at any count).
 
@@ -59,6 +60,14 @@ class AlignedPCA:
         return [self.transform(f) for f in frames]
 
 
+def fit_procrustes(x, y) -> np.ndarray:
+    """The orthogonal W (D, D) minimizing ||x W - y||_F for x, y (N, D): W = U V^T from the
+    SVD of x^T y, which the chapters derive; computed by scipy's `orthogonal_procrustes`.
+    The one Procrustes of the package: frames here, languages in `embedlab.transfer`."""
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    return orthogonal_procrustes(x, y)[0]  # (D, D)
+
+
 def procrustes_align(frames: Sequence) -> list[np.ndarray]:
     """Rotate (or reflect) each centred frame onto the previous aligned one.
 
@@ -69,8 +78,7 @@ def procrustes_align(frames: Sequence) -> list[np.ndarray]:
     out = [frames[0] - frames[0].mean(axis=0)]
     for f in frames[1:]:
         f = f - f.mean(axis=0)
-        r, _ = orthogonal_procrustes(f, out[-1])
-        out.append(f @ r)
+        out.append(f @ fit_procrustes(f, out[-1]))
     return out
 
 

@@ -6,8 +6,13 @@ and every `snapshot_every` steps copies the embedding table. The result, `Histor
 loss of every step and the snapshots, which the projection and plotting code turn into a
 time-lapse. A tqdm progress bar shows the work.
 
+`TrainConfig.device` picks where the model and data live ("cpu", "cuda", "mps", or "auto":
+`resolve_device` takes a GPU when there is one). With `group=` (an
+`embedlab.distributed.Group`, set up by torchrun) several processes train one model with
+DistributedDataParallel: every rank draws the same global batch and computes its shard.
+
 What it deliberately does not do: evaluation (pass `probe=` to record one), early stopping,
-learning-rate schedules, or devices other than the CPU.
+or learning-rate schedules.
 """
 
 from __future__ import annotations
@@ -27,25 +32,20 @@ class TrainConfig:
     batch_size: int = 256  # examples per step
     lr: float = 1e-2  # learning rate
     optimizer: str = "adam"  # "adam", "adamw", "sgd", "sparse_adam" or "sgd_momentum"
-    snapshot_every: int = (
-        20  # copy the table every this many steps (and at 0 and the end)
-    )
+    snapshot_every: int = 20  # copy the table every this many steps (and at 0 and the end)
     seed: int = 0  # seeds batch order and anything the model draws from torch's RNG
     progress: bool = True  # show a tqdm bar
     threads: int | None = 1  # torch threads while training; small models run fastest on
     # one (a second thread mostly waits for work and, on a busy machine, spins); None = as is
+    device: str = "cpu"  # "cpu", "cuda", "cuda:1", "mps" or "auto" (see resolve_device)
 
 
 @dataclass
 class History:
     losses: list[float] = field(default_factory=list)  # one per step
     snapshot_steps: list[int] = field(default_factory=list)
-    snapshots: list[np.ndarray] = field(
-        default_factory=list
-    )  # (V, D) copies of the table
-    probe_values: list[float] = field(
-        default_factory=list
-    )  # probe(table) at each snapshot
+    snapshots: list[np.ndarray] = field(default_factory=list)  # (V, D) copies of the table
+    probe_values: list[float] = field(default_factory=list)  # probe(table) at each snapshot
 
 
 def make_optimizer(name: str, params, lr: float, fused: bool = False) -> torch.optim.Optimizer:
@@ -73,26 +73,41 @@ def train(
     probe: Callable[[np.ndarray], float] | None = None,
     table: Callable[[torch.nn.Module], torch.Tensor] | None = None,
     optimizer: torch.optim.Optimizer | None = None,
+    group=None,
 ) -> History:
     """Train `model` in place; return the loss curve and the table's snapshots.
 
     `table(model)` picks the weights to snapshot (default: `model.embedding.weight`);
     `probe(table_copy)` is called on every snapshot when given. `optimizer` replaces the
     one built from `config` (e.g. parameter groups with their own learning rates).
+    `group` (`embedlab.distributed.Group`): train together with the other ranks; only
+    rank 0 records snapshots and shows the bar, every rank records the mean loss.
     """
+    from .distributed import Group, wrap
+
     config = config or TrainConfig()
+    group = group or Group()
+    device = group.device(resolve_device(config.device))
     n = len(data[0])
     if any(len(d) != n for d in data):
         raise ValueError("all data tensors must have the same first dimension")
     if config.steps < 0 or config.batch_size < 1 or config.snapshot_every < 1:
         raise ValueError("steps must be >= 0, batch_size and snapshot_every >= 1")
-    torch.manual_seed(config.seed)
-    gen = torch.Generator().manual_seed(config.seed)
+    if config.batch_size % group.world:
+        raise ValueError(f"batch size {config.batch_size} must be a multiple of the "
+                         f"{group.world} processes")
+    model.to(device)
+    data = [d.to(device) for d in data]
+    torch.manual_seed(config.seed + group.rank)  # what the model draws (negatives, masks)
+    gen = torch.Generator().manual_seed(config.seed)  # batches: the same on every rank
     table = table or (lambda m: m.embedding.weight)
     opt = optimizer or make_optimizer(config.optimizer, model.parameters(), config.lr)
+    loss_of = wrap(model, group, device)
     hist = History()
 
     def snap(step: int) -> None:
+        if not group.is_main:
+            return
         w = table(model).detach().cpu().numpy().copy()
         hist.snapshot_steps.append(step)
         hist.snapshots.append(w)
@@ -105,21 +120,41 @@ def train(
         bar = tqdm(
             range(1, config.steps + 1),
             desc="training",
-            disable=not config.progress,
+            disable=not (config.progress and group.is_main),
             mininterval=0.5,
         )
         for step in bar:
-            idx = torch.randint(n, (config.batch_size,), generator=gen)
-            loss = model.loss(*(d[idx] for d in data))
+            idx = group.shard(torch.randint(n, (config.batch_size,), generator=gen))
+            idx = idx.to(device)
+            loss = loss_of(*(d[idx] for d in data))
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-            hist.losses.append(loss.item())
+            hist.losses.append(group.mean(loss))
             if step % config.snapshot_every == 0 or step == config.steps:
                 snap(step)
-                bar.set_postfix(loss=f"{hist.losses[-1]:.3f}")
+                bar.set_postfix(loss=f"{hist.losses[-1]:.3f}", refresh=False)
         model.eval()
     return hist
+
+
+def resolve_device(name: str = "auto") -> str:
+    """A device torch can use: "auto" is CUDA if present, else Apple's MPS, else the CPU;
+    asking for a device this machine lacks raises ValueError with one line."""
+    if name == "auto":
+        if torch.cuda.is_available():
+            return "cuda"
+        mps = getattr(torch.backends, "mps", None)
+        return "mps" if mps is not None and mps.is_available() else "cpu"
+    kind = name.split(":")[0]
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {name!r}: no CUDA GPU is available (try --device auto)")
+    if kind == "mps" and not (getattr(torch.backends, "mps", None)
+                              and torch.backends.mps.is_available()):
+        raise ValueError(f"device {name!r}: Apple's MPS is not available (try --device auto)")
+    if kind not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"unknown device {name!r}: use auto, cpu, cuda or mps")
+    return name
 
 
 @contextmanager

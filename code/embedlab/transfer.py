@@ -20,6 +20,8 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
+from .projection import fit_procrustes  # noqa: F401  (the one Procrustes, re-exported)
+
 EN_VECTORS = "EN.1-10.cbow1_wind5_hs0_neg10_size300_smpl1e-05.txt"
 IT_VECTORS = "IT.1-10.cbow1_wind5_hs0_neg10_size300_smpl1e-05.txt"
 EN_IT_DICTIONARY = "OPUS_en_it_europarl_train_one2ten.txt"
@@ -79,18 +81,6 @@ def normalize_center(x) -> np.ndarray:
     x = x / np.linalg.norm(x, axis=1, keepdims=True)
     x = x - x.mean(axis=0)
     return x / np.linalg.norm(x, axis=1, keepdims=True)
-
-
-def fit_procrustes(x, y) -> np.ndarray:
-    """The orthogonal W minimizing ||x W - y||_F (W = U V^T from the SVD of x^T y, which
-    the chapters derive; computed by scipy's `orthogonal_procrustes`)."""
-    from scipy.linalg import orthogonal_procrustes
-
-    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-    if x.shape[1] != y.shape[1]:  # scipy wants equal widths; the SVD does not
-        u, _, vt = np.linalg.svd(x.T @ y, full_matrices=False)
-        return u @ vt  # (D_x, D_y)
-    return orthogonal_procrustes(x, y)[0]  # (D, D)
 
 
 def fit_least_squares(x, y) -> np.ndarray:

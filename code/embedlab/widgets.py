@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .models import OBJECTIVES, objective_setup
-from .plots import GREY, category_colours
+from .plots import COLUMN_IN, GREY, category_colours, category_markers, label_points
 from .probes import nearest_neighbours, neighbour_purity
 from .projection import AlignedPCA, per_frame_pca, procrustes_align, tsne_frames
 from .toyworld import make_toyworld
@@ -112,18 +112,21 @@ def draw_frame(ax, coords, words, labels, highlight=(), title: str = "",
                label_words: bool = True):
     """One frame: points coloured by category; words outside `highlight` (a set of
     categories; empty = all) are drawn pale and unlabelled."""
-    colours = category_colours(labels)
+    colours, markers = category_colours(labels), category_markers(labels)
     on = np.array([not highlight or c in highlight for c in labels])
-    cols = [colours[c] if o else GREY for c, o in zip(labels, on, strict=True)]
-    ax.scatter(coords[:, 0], coords[:, 1], c=cols, s=np.where(on, 30, 12),
-               alpha=None, edgecolor="white", linewidth=0.5)
-    if label_words:
-        for (x, y), w, o in zip(coords, words, on, strict=True):
-            if o:
-                ax.annotate(w, (x, y), fontsize=6, xytext=(2, 2),
-                            textcoords="offset points", color="#333333")
+    cats = np.asarray(labels)
+    ax.scatter(*coords[~on].T, color=GREY, s=10, edgecolor="none")
+    for c in sorted(set(cats[on])):
+        m = on & (cats == c)
+        ax.scatter(*coords[m].T, color=colours[c], marker=markers[c], s=26,
+                   edgecolor="white", linewidth=0.4)
     if title:
         ax.set_title(title, fontsize=9)
+    if label_words:  # the highlighted words that fit without overlapping
+        if ax.get_autoscale_on():  # limits not fixed by the caller: settle them first
+            ax.figure.draw_without_rendering()
+            ax.set_autoscale_on(False)
+        label_points(ax, coords, words, fontsize=8, keep=on)
     return ax
 
 
@@ -133,33 +136,39 @@ def static_grid(run: ExplorerRun, methods=METHODS, frame_ids=None, highlight=(),
     explorer. `frame_ids` index `run.steps` (default: four evenly spaced)."""
     if frame_ids is None:
         frame_ids = np.linspace(0, len(run.steps) - 1, 4).round().astype(int).tolist()
-    fig, axes = plt.subplots(len(methods), len(frame_ids), squeeze=False,
-                             figsize=(2.6 * len(frame_ids), 2.5 * len(methods)))
+    fig, axes = plt.subplots(len(methods), len(frame_ids), squeeze=False,  # column wide
+                             figsize=(COLUMN_IN, 1.75 * len(methods) + 0.6))
     colours = category_colours(run.labels)
+    projected = {m: project(run, m) for m in methods}
     for i, m in enumerate(methods):
-        frames = project(run, m)
+        frames = projected[m]
         lo, hi = np.concatenate(frames).min(0), np.concatenate(frames).max(0)
         for j, t in enumerate(frame_ids):
             ax = axes[i, j]
-            draw_frame(ax, frames[t], run.words, run.labels, highlight,
-                       label_words=label_words,
-                       title=f"step {run.steps[t]}, purity {run.purity[t]:.2f}"
-                       if i == 0 else "")
             pad = 0.05 * (hi - lo)
             ax.set_xlim(lo[0] - pad[0], hi[0] + pad[0])
             ax.set_ylim(lo[1] - pad[1], hi[1] + pad[1])
+            draw_frame(ax, frames[t], run.words, run.labels, highlight,
+                       label_words=False,  # labelled below, once the layout is final
+                       title=f"step {run.steps[t]}\npurity {run.purity[t]:.2f}"
+                       if i == 0 else "")
             ax.set_xticks([])
             ax.set_yticks([])
             if j == 0:
                 ax.set_ylabel(m, fontsize=9)
-    handles = [plt.Line2D([], [], marker="o", ls="", color=c, label=k)
+    markers = category_markers(run.labels)
+    handles = [plt.Line2D([], [], marker=markers[k], ls="", color=c, label=k)
                for k, c in colours.items()
                if k in run.labels and (not highlight or k in highlight)]
     if highlight:
         handles.append(plt.Line2D([], [], marker="o", ls="", color=GREY, label="other words"))
-    fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=8,
-               frameon=False)
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False)
     fig.tight_layout(rect=(0, 0.05, 1, 1))
+    if label_words:
+        on = [not highlight or c in highlight for c in run.labels]
+        for i, m in enumerate(methods):
+            for j, t in enumerate(frame_ids):
+                label_points(axes[i, j], projected[m][t], run.words, fontsize=8, keep=on)
     return fig
 
 

@@ -1,35 +1,33 @@
-"""Skip-gram and CBOW with negative sampling (word2vec), fast enough to race gensim.
+"""Skip-gram and CBOW with negative sampling (word2vec), the recipe the chapter teaches.
 
-The recipe of Mikolov et al. (2013), as word2vec.c and gensim implement it, rewritten so that
-PyTorch does the work in large batches instead of one word pair at a time:
+The recipe of Mikolov et al. (2013), as word2vec.c and gensim implement it:
 
-1. Frequent-word subsampling: each epoch, drop every occurrence of word w with probability
-   1 - (sqrt(f/t) + 1) * t/f, where f is its count and t = sample * corpus size.
-2. Pairs for a whole epoch at once with numpy, with word2vec's dynamic window: each centre
-   word draws a window b in 1..window and pairs with the words at offsets 1..b either side.
-3. Each batch of pairs draws `negative` noise words from the unigram^0.75 distribution in one
-   tensor op, scores them with dot products and updates only the rows it used. To save
-   memory traffic, the pairs of a batch form groups of `share_negatives` that share their
-   noise words (every pair still meets K words from the same distribution; set it to 1 for
-   word2vec's own fresh draw per pair, which moves more memory and is slower).
-4. The update is the hand-derived gradient of the loss
-       -log s(u_o . v_c) - sum_k log s(-u_k . v_c)     (s = sigmoid)
-   applied with `scatter_add_` and a learning rate that decays linearly to `min_lr`
-   (plain SGD, as word2vec does). `sgns_grads` is the gradient on its own, so tests can
-   compare it with `torch.autograd`.
-5. A batch sums the gradients of every example that touches a row, all computed from the
-   same (stale) vectors. word2vec.c takes those steps one after another, each seeing the
-   last; summed at once they overshoot when many examples push one row the same way (a
-   tiny vocabulary, or a noise word shared by a whole group), and training diverges. So
-   each row's rate becomes min(lr, step_bound / h), with h a bound on the curvature of
-   its batch loss (`sgns_curvatures`): 1 / h is the Newton step of the quadratic model,
-   and the default 0.5 gives each of the two tables half of it, since a score u . v
-   changes through both at once. On a real vocabulary lr * h is small for almost every
-   row, and training is as before.
+1. Frequent-word subsampling (`keep_probabilities`): each epoch, drop every occurrence of
+   word w with probability 1 - (sqrt(f/t) + 1) * t/f, where f is its count and
+   t = sample * corpus size.
+2. Pairs with word2vec's dynamic window: each centre word draws a window b in 1..window
+   and pairs with the words at offsets 1..b either side. `skipgram_pairs` is the rule
+   written plainly for one sentence; `window_pairs` the same rule on a whole pass at once.
+3. The negative-sampling loss of one example (`negative_sampling_loss`, `sgns_loss`)
+       -log s(u_o . v) - sum_k log s(-u_k . v)     (s = sigmoid)
+   with K noise words drawn from the unigram^0.75 distribution (`noise_distribution`),
+   and its gradient derived by hand (`sgns_grads`; the tests compare it with autograd).
+4. Plain SGD on the rows an example used, with a learning rate that decays linearly to
+   `min_lr` (`train_word2vec`).
 
 The input table `vectors` (the one word2vec keeps) starts uniform in +-0.5/dim, the output
 table at zero, as in word2vec.c. CBOW averages the context vectors and sends the whole
 gradient back to each context word (gensim's cbow_mean=1).
+
+To race gensim, `train_word2vec` updates the tables from batches of thousands of examples
+instead of one pair at a time. How a batch is drawn and applied (noise words shared by
+groups of examples, sparse scatter updates, and a per-row step bound that keeps summed
+stale gradients from overshooting) is engineering, not the objective: it lives in
+`embedlab.word2vec_speed`, which explains each piece. `engine="pairwise"` trains instead
+the way word2vec.c does, one pair at a time with every update seeing the last, in a loop
+compiled with numba (`embedlab.word2vec_pairwise`), on `threads` threads sharing the
+tables; the CLI uses it. Both engines share the vocabulary, subsampling, windows, noise
+distribution and learning-rate schedule above.
 
 What it deliberately does not do: hierarchical softmax, phrases, worker threads of
 its own, or resuming a run. It trains on one torch thread by default: the batches are too
@@ -49,6 +47,9 @@ from tqdm.auto import tqdm
 
 from .training import History, torch_threads
 from .vocab import Vocab
+from .word2vec_speed import bounded_step, cbow_inputs, rows, shared_negatives
+
+ENGINES = ("batched", "pairwise")
 
 
 @dataclass
@@ -65,7 +66,10 @@ class Word2VecConfig:
     batch_size: int = 2048  # pairs (skip-gram) or centre words (CBOW) per update
     share_negatives: int = 256  # examples that share one draw of noise words (1: word2vec.c)
     step_bound: float = 0.5  # max lr * (row's batch-loss curvature): half a Newton step
-    threads: int = 1  # torch threads while training (0: leave torch's setting alone)
+    threads: int = 1  # torch threads while training (0: leave torch's setting alone);
+    # with engine="pairwise", the threads that share the tables (Hogwild)
+    engine: str = "batched"  # "batched": torch batches (word2vec_speed); "pairwise":
+    # word2vec.c's one-pair-at-a-time loop, compiled with numba (word2vec_pairwise)
     seed: int = 0  # seeds initialization, subsampling, windows, shuffling and negatives
     snapshot_every: int = 0  # copy the table every this many steps (0: only start and end)
     progress: bool = True  # show a tqdm bar
@@ -114,13 +118,24 @@ def skipgram_pairs(tokens: Sequence[str], window: int | Sequence[int]) -> list[t
     return out
 
 
+def negative_sampling_loss(v, u_pos, u_neg) -> torch.Tensor:
+    """The negative-sampling loss -log s(u_pos . v) - sum_k log s(-u_neg[k] . v) of each
+    example, differentiable: v, u_pos (..., D) and u_neg (..., K, D) -> (...). The models
+    of `embedlab.models` train with it through autograd; `sgns_grads` is its gradient by
+    hand."""
+    u = torch.cat([u_pos.unsqueeze(-2), u_neg], dim=-2)  # (..., 1+K, D)
+    s = (u @ v.unsqueeze(-1)).squeeze(-1)  # (..., 1+K) scores
+    sign = torch.ones_like(s)
+    sign[..., 1:] = -1.0
+    return -F.logsigmoid(sign * s).sum(dim=-1)
+
+
 def sgns_loss(v, u_pos, u_neg) -> float:
-    """Negative-sampling loss of one pair, in float64: -log s(u_pos . v) -
-    sum_k log s(-u_neg[k] . v), with v, u_pos (D,) and u_neg (K, D). `sgns_grads` is
-    the batched version with its gradients."""
+    """`negative_sampling_loss` of one pair in float64, as a number: v, u_pos (D,) and
+    u_neg (K, D), arrays, lists or tensors (the exercise checks' reference)."""
     v, u_pos, u_neg = (torch.as_tensor(np.asarray(x, dtype=np.float64))
                        for x in (v, u_pos, u_neg))
-    return float(-F.logsigmoid(u_pos @ v) - F.logsigmoid(-(u_neg @ v)).sum())
+    return float(negative_sampling_loss(v, u_pos, u_neg))
 
 
 def window_pairs(ids: np.ndarray, sent: np.ndarray, window: int, rng: np.random.Generator):
@@ -174,11 +189,22 @@ def sgns_grads(v, u_pos, u_neg, valid=None):
     return loss, grad_v, grad_pos, grad_neg
 
 
+def _subsample(corpus, sent, keep_p, rng):
+    """One pass's kept tokens: each occurrence survives with its word's keep probability.
+    Returns ids (n,) and their sentence numbers (n,)."""
+    kept = rng.random(len(corpus)) < keep_p[corpus]  # (N,)
+    return corpus[kept], sent[kept]
+
+
+def _lr(cfg: Word2VecConfig, epochs_done: float) -> float:
+    """The learning rate after `epochs_done` passes: linear from lr to min_lr."""
+    return cfg.lr - (cfg.lr - cfg.min_lr) * epochs_done / cfg.epochs
+
+
 def _epoch_examples(corpus, sent, keep_p, cfg, rng):
     """Subsample, build pairs, shuffle. Returns (inputs, target ids): inputs are input
     word ids (P,) for skip-gram, or (starts, lengths, context ids) for CBOW."""
-    kept = rng.random(len(corpus)) < keep_p[corpus]  # (N,)
-    ids, s = corpus[kept], sent[kept]
+    ids, s = _subsample(corpus, sent, keep_p, rng)
     c_pos, x_pos = window_pairs(ids, s, cfg.window, rng)
     if cfg.sg:
         # gensim trains the context word's input vector to predict the centre word
@@ -209,6 +235,10 @@ def train_word2vec(
         raise ValueError(f"step_bound must be > 0, got {cfg.step_bound}")
     if cfg.share_negatives < 1 or cfg.threads < 0:
         raise ValueError("share_negatives must be >= 1 and threads >= 0")
+    if cfg.engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, got {cfg.engine!r}")
+    if cfg.engine == "pairwise":
+        return _train_pairwise(sentences, cfg, probe)
     with torch_threads(cfg.threads):
         return _train(sentences, cfg, probe)
 
@@ -234,8 +264,9 @@ def estimate_steps(sentences: Sequence[Sequence[str]], config: Word2VecConfig) -
     return max(1, int(config.epochs * per_epoch / config.batch_size))
 
 
-def _train(sentences, cfg: Word2VecConfig, probe) -> Word2VecResult:
-    t0 = time.perf_counter()
+def _corpus(sentences, cfg: Word2VecConfig):
+    """The vocabulary, its counts (V,), the corpus as ids (N,) with the sentence of each
+    (N,) (words below min_count removed before windows are drawn), and the raw token count."""
     vocab = Vocab.build(sentences, min_count=cfg.min_count, specials=())
     if len(vocab) < 2:
         raise ValueError("fewer than 2 words reach min_count: lower it or add text")
@@ -244,8 +275,13 @@ def _train(sentences, cfg: Word2VecConfig, probe) -> Word2VecResult:
     get = vocab.stoi.get
     all_ids = np.array([get(t, -1) for s in sentences for t in s], dtype=np.int64)
     all_sent = np.repeat(np.arange(len(sentences)), [len(s) for s in sentences])
-    known = all_ids >= 0  # words below min_count are removed before windows are drawn
-    corpus, sent = all_ids[known], all_sent[known]  # (N,) ids and sentence numbers
+    known = all_ids >= 0
+    return vocab, counts, all_ids[known], all_sent[known], raw_tokens
+
+
+def _train(sentences, cfg: Word2VecConfig, probe) -> Word2VecResult:
+    t0 = time.perf_counter()
+    vocab, counts, corpus, sent, raw_tokens = _corpus(sentences, cfg)
     keep_p = keep_probabilities(counts, cfg.sample)
     noise_cdf = torch.from_numpy(np.cumsum(noise_distribution(counts))).float()
 
@@ -277,36 +313,20 @@ def _train(sentences, cfg: Word2VecConfig, probe) -> Word2VecResult:
         pairs += n
         for start in range(0, n, batch):
             stop = min(start + batch, n)
-            lr = cfg.lr - (cfg.lr - cfg.min_lr) * (epoch + start / n) / cfg.epochs
+            lr = _lr(cfg, epoch + start / n)
             pos = targets[start:stop]  # (B,)
-            noise = torch.searchsorted(noise_cdf, torch.rand(
-                (stop - start) // share, K, generator=gen)).clamp_(max=V - 1)  # (G, K)
-            valid = noise.unsqueeze(1) != pos.view(-1, share, 1)  # (G, S, K)
+            noise, valid = shared_negatives(noise_cdf, pos, share, K, gen)  # (G, K)
             if cfg.sg:
-                in_ids = torch.from_numpy(inputs[start:stop])  # (B,)
-                v = _rows(w_in, in_ids)  # (B, D)
-            else:
-                ctx_ids, owner, v = _cbow_inputs(inputs, start, stop, w_in)
-            u_neg = _rows(w_out, noise.view(-1)).view(*noise.shape, D)  # (G, K, D)
-            loss, grad_v, grad_pos, grad_neg = sgns_grads(v, _rows(w_out, pos), u_neg, valid)
-            # a row met by many examples gets their summed, stale gradients at once:
-            # limit its step to a Newton step of its own loss (see `_row_scale`)
-            h_v, h_pos, h_neg = sgns_curvatures(v, _rows(w_out, pos), u_neg, valid)
-            if cfg.sg:
-                scale_in = _row_scale(in_ids, h_v, V, lr / cfg.step_bound)
-            else:
-                scale_in = _row_scale(ctx_ids, h_v.index_select(0, owner), V,
-                                      lr / cfg.step_bound)
-            flat_noise = noise.view(-1)
-            scale_out = _row_scale(torch.cat([pos, flat_noise]),
-                                   torch.cat([h_pos, h_neg.view(-1)]), V,
-                                   lr / cfg.step_bound)
-            _sgd_rows(w_out, pos, grad_pos, lr, scale_out)
-            _sgd_rows(w_out, flat_noise, grad_neg.view(-1, D), lr, scale_out)
-            if cfg.sg:
-                _sgd_rows(w_in, in_ids, grad_v, lr, scale_in)
-            else:  # every context word receives the whole gradient of the mean
-                _sgd_rows(w_in, ctx_ids, grad_v.index_select(0, owner), lr, scale_in)
+                in_ids, owner = torch.from_numpy(inputs[start:stop]), None  # (B,)
+                v = rows(w_in, in_ids)  # (B, D)
+            else:  # v: the mean of each example's context rows
+                in_ids, owner, v = cbow_inputs(inputs, start, stop, w_in)
+            u_pos = rows(w_out, pos)  # (B, D)
+            u_neg = rows(w_out, noise.view(-1)).view(*noise.shape, D)  # (G, K, D)
+            loss, *grads = sgns_grads(v, u_pos, u_neg, valid)
+            # SGD on the rows the batch used, each row's step bounded (word2vec_speed)
+            bounded_step(w_in, w_out, in_ids, owner, pos, noise, v, u_pos, u_neg, valid,
+                         grads, lr, cfg.step_bound)
             step += 1
             hist.losses.append(loss.item() / len(pos))
             if cfg.snapshot_every and step % cfg.snapshot_every == 0:
@@ -314,78 +334,79 @@ def _train(sentences, cfg: Word2VecConfig, probe) -> Word2VecResult:
         bar.update(1)
         bar.set_postfix(loss=f"{hist.losses[-1]:.3f}" if hist.losses else "-")
     bar.close()
+    return _finish(snap, step, t0, vocab, w_in.numpy(), w_out.numpy(), hist, raw_tokens,
+                   cfg, pairs)
+
+
+def _finish(snap, step, t0, vocab, w_in, w_out, hist, raw_tokens, cfg, pairs):
+    """The last snapshot (unless step already took it) and the result, for both engines."""
     if not hist.snapshot_steps or hist.snapshot_steps[-1] != step:
         snap(step)
     seconds = time.perf_counter() - t0
     return Word2VecResult(
-        vocab=vocab, vectors=w_in.numpy().copy(), history=hist, seconds=seconds,
+        vocab=vocab, vectors=w_in.copy(), history=hist, seconds=seconds,
         words_per_second=raw_tokens * cfg.epochs / seconds,
-        output_vectors=w_out.numpy().copy(), pairs=pairs,
+        output_vectors=w_out.copy(), pairs=pairs,
     )
 
 
-def _rows(table: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
-    """table[ids] for 1-D ids; `index_select` is several times faster on CPU than table[ids]."""
-    return table.index_select(0, ids)
+def _train_pairwise(sentences, cfg: Word2VecConfig, probe) -> Word2VecResult:
+    """The same recipe, one pair at a time (`embedlab.word2vec_pairwise`). A step is a block
+    of centre positions (a 16th of the epoch, between 1,000 and `PAIRWISE_BLOCK`; it depends
+    on the corpus only, never on the threads), the unit of losses, snapshots and threads."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .word2vec_pairwise import noise_table, train_block
+
+    t0 = time.perf_counter()
+    vocab, counts, corpus, sent, raw_tokens = _corpus(sentences, cfg)
+    keep_p = keep_probabilities(counts, cfg.sample)
+    table = noise_table(noise_distribution(counts))
+    rng = np.random.default_rng(cfg.seed)
+    V, D = len(vocab), cfg.dim
+    w_in = ((rng.random((V, D), dtype=np.float32) - 0.5) / D)  # (V, D) as word2vec.c
+    w_out = np.zeros((V, D), dtype=np.float32)  # (V, D)
+    hist = History()
+
+    def snap(step: int) -> None:
+        hist.snapshot_steps.append(step)
+        hist.snapshots.append(w_in.copy())
+        if probe is not None:
+            hist.probe_values.append(float(probe(w_in)))
+
+    snap(0)
+    step = pairs = 0
+    threads = max(1, cfg.threads)
+    bar = tqdm(total=cfg.epochs, desc="word2vec", unit="epoch", disable=not cfg.progress,
+               mininterval=0.5)
+    with ThreadPoolExecutor(threads) as pool:
+        for epoch in range(cfg.epochs):
+            ids, s = _subsample(corpus, sent, keep_p, rng)
+            n = len(ids)
+            win = rng.integers(1, cfg.window + 1, size=n)  # (n,) reduced windows
+            lr0, lr1 = _lr(cfg, epoch), _lr(cfg, epoch + 1)
+            size = int(np.clip(n // 16, 1000, PAIRWISE_BLOCK))  # >= 16 blocks if n allows
+            starts = range(0, n, size)
+
+            def block(start, epoch=epoch, ids=ids, s=s, win=win, n=n, lr0=lr0, lr1=lr1,
+                      size=size):
+                seed = (cfg.seed * 1_000_003 + epoch * 10_007 + start // size) + 1
+                return train_block(w_in, w_out, ids, s, win, cfg.window, start,
+                                   min(start + size, n), table, cfg.negative,
+                                   cfg.sg, lr0, lr1, seed)
+
+            for wave in range(0, len(starts), threads):  # `threads` blocks at a time, then
+                # wait: a snapshot never copies a table that a thread is still writing
+                for loss, examples in list(pool.map(block, starts[wave:wave + threads])):
+                    step += 1
+                    pairs += examples
+                    hist.losses.append(loss / max(examples, 1))
+                    if cfg.snapshot_every and step % cfg.snapshot_every == 0:
+                        snap(step)
+            bar.update(1)
+            bar.set_postfix(loss=f"{hist.losses[-1]:.3f}" if hist.losses else "-")
+    bar.close()
+    return _finish(snap, step, t0, vocab, w_in, w_out, hist, raw_tokens, cfg, pairs)
 
 
-def _row_scale(ids, curv, V: int, lr: float) -> torch.Tensor:
-    """Per-row step factor (V,): min(1, 1 / (lr * h)), h = the row's summed curvature.
-
-    `curv` (len(ids),) is each gradient row's bound on the curvature of its loss along
-    that table row (`sgns_curvatures`); summed per row, h bounds the largest eigenvalue
-    of the Hessian of the batch loss in that row. A plain step lr is stable while
-    lr * h < 2; scaling it to at most 1 / h (the Newton step of the quadratic model)
-    stops a row that many examples push the same way from overshooting. Rows met by
-    few examples, or with small vectors, keep lr unchanged.
-    """
-    h = torch.bincount(ids, weights=curv, minlength=V)  # (V,)
-    return 1.0 / (lr * h).clamp(min=1.0)
-
-
-def sgns_curvatures(v, u_pos, u_neg, valid=None):
-    """Trace bounds of the per-example curvature of the loss of `sgns_grads`.
-
-    The loss of one score s = a . b is convex in a with Hessian s'(s) b b^T, whose
-    largest eigenvalue is s'(s) |b|^2 (s' = sigmoid derivative). Returns
-    h_v (B,): sum over the pair's K+1 scores of s'(s) |u|^2 (curvature along v);
-    h_pos (B,): s'(s_pos) |v|^2; h_neg (G, K): sum over the group's S pairs of
-    s'(s_k) |v|^2 (a shared noise word's row carries the whole group).
-    """
-    G, K, D = u_neg.shape
-    vg = v.view(G, -1, D)  # (G, S, D)
-    c_pos = _dsigmoid((v * u_pos).sum(1))  # (B,)
-    c_neg = _dsigmoid(torch.bmm(vg, u_neg.transpose(1, 2)))  # (G, S, K)
-    if valid is not None:
-        c_neg = c_neg * valid
-    v2 = (vg * vg).sum(2)  # (G, S) squared lengths of the input vectors
-    h_v = c_pos * (u_pos * u_pos).sum(1) + torch.bmm(
-        c_neg, (u_neg * u_neg).sum(2).unsqueeze(2)).view(-1)  # (B,)
-    h_pos = c_pos * v2.view(-1)  # (B,)
-    h_neg = (c_neg * v2.unsqueeze(2)).sum(1)  # (G, K)
-    return h_v, h_pos, h_neg
-
-
-def _dsigmoid(x: torch.Tensor) -> torch.Tensor:
-    s = torch.sigmoid(x)
-    return s * (1.0 - s)
-
-
-def _sgd_rows(table, ids, grads, lr: float, scale=None):
-    """table[ids] -= lr * scale[ids] * grads, summing repeated ids (`scatter_add_` beats
-    `index_add_` several times over on CPU for this shape)."""
-    step = -lr if scale is None else scale.index_select(0, ids).unsqueeze(1) * -lr
-    table.scatter_add_(0, ids.unsqueeze(1).expand_as(grads), grads * step)
-
-
-def _cbow_inputs(inputs, start: int, stop: int, w_in: torch.Tensor):
-    """Mean context vector of each CBOW example in [start, stop): (ctx ids, owner, (B, D))."""
-    starts, all_lengths, ctx = inputs
-    s, lengths = starts[start:stop], all_lengths[start:stop]  # (B,) (B,)
-    owner = np.repeat(np.arange(len(s)), lengths)  # (C,) example of each context word
-    offs = np.arange(len(owner)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    ctx_ids = torch.from_numpy(ctx[np.repeat(s, lengths) + offs])  # (C,)
-    owner_t = torch.from_numpy(owner)
-    v = torch.zeros(len(s), w_in.shape[1]).index_add_(0, owner_t, _rows(w_in, ctx_ids))
-    v /= torch.from_numpy(lengths).unsqueeze(1).float()  # (B, D) mean of the context
-    return ctx_ids, owner_t, v
+PAIRWISE_BLOCK = 20_000  # the most centre positions in a block (a pairwise step)

@@ -4,6 +4,8 @@ Each area of the book has its own module here (`checks.tokens`, `checks.table`, 
 This file is the shared base they build on:
 
 - `CheckError`: a wrong answer; its message says what is wrong and where to look.
+- `guarded`: the decorator every exercise check wears, so that None, an answer of the
+  wrong kind or an error in the learner's own function also gives a `CheckError`.
 - `passed(msg)`: the one success message format every check returns.
 - `as_array`: accept a torch tensor, a NumPy array, or nested lists alike.
 - `check_shape`: a shape mismatch names the expected and the actual shape, and says
@@ -15,6 +17,12 @@ This file is the shared base they build on:
   factor).
 - `check_equal`: exact comparison for ids, tokens and counts, naming the first
   difference.
+- `reject_slips` / `require_close`: the one way an area check names a known slip (the
+  answer is close to a wrong value) or a failed property (it is not close to what it
+  must equal), each with its own hint.
+
+The wrong answers learners plausibly give to each check are data in `checks.slips`
+(tests/test_checks_slips.py runs them): a new check gets its slips there.
 
 What it deliberately does not do: know about any particular exercise (that is the area
 modules' job), or print anything (checks return a string or raise).
@@ -22,13 +30,47 @@ modules' job), or print anything (checks return a string or raise).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import inspect
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 
 class CheckError(ValueError):
     """The answer is wrong; the message says what is wrong and how to look for it."""
+
+
+def guarded(check: Callable[..., str]) -> Callable[..., str]:
+    """Wrap an exercise check so that any answer gets a `CheckError`, never a raw
+    exception: None (a cell that forgot to return), an answer of the wrong kind (a str, a
+    vector where one number is asked, a value where a function is asked) or an error
+    raised inside the learner's own function."""
+    wants_fn = next(iter(inspect.signature(check).parameters)) == "fn"
+
+    @functools.wraps(check)
+    def wrapper(answer, *args, **kwargs):
+        if answer is None:
+            raise CheckError("the answer is None: did the cell forget to `return` (or "
+                             "assign) it?")
+        if wants_fn and not callable(answer):
+            raise CheckError(f"your answer should be a function: pass the function "
+                             f"itself (its name, not a call), got {type(answer).__name__}")
+        try:
+            return check(answer, *args, **kwargs)
+        except CheckError:
+            raise
+        except Exception as e:  # the answer's kind, or the learner's code, failed
+            why = f"{type(e).__name__}: {str(e)[:160]}"
+            if wants_fn:
+                raise CheckError(f"your function raised {why}") from None
+            if "0-dimensional" in str(e) or "length-1" in str(e) or "ambiguous" in str(e):
+                raise CheckError(f"give one number, not an array or list "
+                                 f"({type(answer).__name__})") from None
+            raise CheckError(f"this check cannot use a {type(answer).__name__} here "
+                             f"({why}): is it the kind of answer the exercise asks for?"
+                             ) from None
+    return wrapper
 
 
 def passed(msg: str = "") -> str:
@@ -220,3 +262,21 @@ def check_equal(actual, expected, name: str = "answer", reveal: bool = False) ->
         if isinstance(expected, (int, np.integer)) and abs(actual - expected) == 1:
             hint = " Off by one: count from 0, and check whether the ends are included."
     raise CheckError(f"{name} is {actual!r}{shown(expected)}.{hint}")
+
+
+def reject_slips(answer, slips, rtol: float = 1e-5, atol: float = 1e-8) -> None:
+    """Raise `CheckError(hint)` for the first (wrong value, hint) pair in `slips` that
+    `answer` is close to; wrong values of another shape are skipped."""
+    a = np.asarray(answer, dtype=float)
+    for wrong, hint in slips:
+        w = np.asarray(wrong, dtype=float)
+        if w.shape == a.shape and np.allclose(a, w, rtol=rtol, atol=atol):
+            raise CheckError(hint)
+
+
+def require_close(answer, must_equal, hint: str, rtol: float = 1e-5,
+                  atol: float = 1e-8) -> None:
+    """Raise `CheckError(hint)` unless `answer` is close to `must_equal` (same shape)."""
+    a, w = np.asarray(answer, dtype=float), np.asarray(must_equal, dtype=float)
+    if a.shape != w.shape or not np.allclose(a, w, rtol=rtol, atol=atol):
+        raise CheckError(hint)

@@ -24,7 +24,7 @@ from torch.nn import functional as F
 
 from ..transfer import fit_procrustes
 from ..word2vec import sgns_loss, skipgram_pairs
-from . import CheckError, as_array, check_close, passed
+from . import CheckError, as_array, check_close, guarded, passed, reject_slips
 
 
 def _np(x, name: str = "answer") -> np.ndarray:
@@ -44,6 +44,7 @@ def bigram_row(sentences: Sequence[Sequence[str]], word: str, vocab_words: Seque
     return row / row.sum()
 
 
+@guarded
 def check_bigram_row(answer, sentences, word: str, vocab_words: Sequence[str]) -> str:
     """`answer[j]` must be P(vocab_words[j] follows `word`) counted within sentences."""
     a = _np(answer)
@@ -66,11 +67,13 @@ def check_bigram_row(answer, sentences, word: str, vocab_words: Sequence[str]) -
     if abs(a.sum() - 1.0) > 1e-4:
         raise CheckError(f"the answer sums to {a.sum():.4f}; a row of probabilities sums "
                          "to 1.")
-    raise CheckError(f"close but not the counted distribution (largest error "
-                     f"{np.abs(a - want).max():.3g}): count pairs within each sentence "
-                     "only, not across sentence ends.")
+    n_bad = int((~np.isclose(a, want, atol=1e-6)).sum())
+    raise CheckError(f"{n_bad} of {len(want)} probabilities differ from the counted "
+                     "distribution: count pairs within each sentence only, not across "
+                     "sentence ends.")
 
 
+@guarded
 def check_gradient_rows(answer, inputs: torch.Tensor, targets: torch.Tensor,
                         vocab_size: int) -> str:
     """The sorted ids of the table rows that receive a gradient from one batch."""
@@ -95,6 +98,7 @@ def check_gradient_rows(answer, inputs: torch.Tensor, targets: torch.Tensor,
                      "ids are extra: every id in `inputs` (any column) is looked up.")
 
 
+@guarded
 def check_mlp_logits(answer, model, ids: torch.Tensor) -> str:
     """Logits of `embedlab.models.MLPLanguageModel` computed by hand for `ids` (B, C)."""
     a = _np(answer)
@@ -106,20 +110,21 @@ def check_mlp_logits(answer, model, ids: torch.Tensor) -> str:
     if a.shape == want.shape:
         if np.allclose(a, want, atol=1e-4):
             return passed("Your forward pass matches the model's.")
-        if np.allclose(a, F.softmax(torch.from_numpy(want), dim=1).numpy(), atol=1e-5):
-            raise CheckError("these are probabilities (you applied softmax); the model "
-                             "returns logits, and cross_entropy applies the softmax itself.")
-        if np.allclose(a, no_tanh, atol=1e-4):
-            raise CheckError("you left out the tanh between the hidden and output layers.")
-        if np.allclose(a, swapped, atol=1e-4):
-            raise CheckError("the rows were concatenated in the wrong order: flatten "
-                             "(B, C, D) to (B, C*D), one whole row after the other.")
+        reject_slips(a, [
+            (F.softmax(torch.from_numpy(want), dim=1).numpy(),
+             "these are probabilities (you applied softmax); the model "
+             "returns logits, and cross_entropy applies the softmax itself."),
+            (no_tanh, "you left out the tanh between the hidden and output layers."),
+            (swapped, "the rows were concatenated in the wrong order: flatten "
+                      "(B, C, D) to (B, C*D), one whole row after the other."),
+        ], atol=1e-4)
     return check_close(a, want, "logits", rtol=1e-4, atol=1e-4)
 
 
 # --- filling in blanks -----------------------------------------------------------------
 
 
+@guarded
 def check_skipgram_pairs(answer, tokens: Sequence[str], window: int) -> str:
     """All (centre, context) pairs of one sentence; order does not matter."""
     got = Counter(tuple(p) for p in answer)
@@ -142,6 +147,7 @@ def check_skipgram_pairs(answer, tokens: Sequence[str], window: int) -> str:
                      "of the sentence (Python slices stop one before the end).")
 
 
+@guarded
 def check_cbow_input(answer, table, context_ids: Sequence[int]) -> str:
     """The CBOW input vector: the mean of the context words' rows."""
     t = _np(table, "table")
@@ -160,9 +166,13 @@ def check_cbow_input(answer, table, context_ids: Sequence[int]) -> str:
     if np.allclose(a, t[ids].sum(axis=0), atol=1e-5):
         raise CheckError("that is the sum of the rows; CBOW uses their mean (divide by "
                          f"the {len(ids)} context words).")
+    if any(np.allclose(a, t[i], atol=1e-5) for i in ids):
+        raise CheckError("that is one context word's row; CBOW averages the rows of all "
+                         f"{len(ids)} context words.")
     return check_close(a, want, "CBOW input", atol=1e-5)
 
 
+@guarded
 def check_ns_loss(answer, v, u_pos, u_neg) -> str:
     """Negative-sampling loss of one (word, context) pair with K noise words."""
     a = float(_np(answer))
@@ -173,17 +183,15 @@ def check_ns_loss(answer, v, u_pos, u_neg) -> str:
     wrong_sign = float(-F.logsigmoid(up @ vv) - F.logsigmoid(un @ vv).sum())
     mean_neg = float(-F.logsigmoid(up @ vv) - F.logsigmoid(-(un @ vv)).mean())
     softmax = float(-F.log_softmax(torch.cat([(up @ vv).view(1), un @ vv]), 0)[0])
-    if np.isclose(a, wrong_sign, rtol=1e-5):
-        raise CheckError("the noise words need a minus sign inside the sigmoid: "
-                         "log s(-u_k . v), so the loss pushes their scores DOWN.")
-    if np.isclose(a, -want, rtol=1e-5):
-        raise CheckError("the sign of the whole loss is flipped: it is MINUS the log "
-                         "sigmoids, a positive number to minimize.")
-    if np.isclose(a, mean_neg, rtol=1e-5):
-        raise CheckError("you averaged over the noise words; word2vec sums them.")
-    if np.isclose(a, softmax, rtol=1e-5):
-        raise CheckError("that is a softmax over 1+K candidates; negative sampling uses an "
-                         "independent sigmoid for each word.")
+    reject_slips(a, [
+        (wrong_sign, "the noise words need a minus sign inside the sigmoid: "
+                     "log s(-u_k . v), so the loss pushes their scores DOWN."),
+        (-want, "the sign of the whole loss is flipped: it is MINUS the log "
+                "sigmoids, a positive number to minimize."),
+        (mean_neg, "you averaged over the noise words; word2vec sums them."),
+        (softmax, "that is a softmax over 1+K candidates; negative sampling uses an "
+                  "independent sigmoid for each word."),
+    ])
     raise CheckError(f"got {a:.5g}, not the negative-sampling loss; score = dot product "
                      "u . v, then -log sigmoid(score) for the true word and "
                      "-log sigmoid(-score) for each noise word.")
@@ -192,6 +200,7 @@ def check_ns_loss(answer, v, u_pos, u_neg) -> str:
 # --- watching training -----------------------------------------------------------------
 
 
+@guarded
 def check_displacement(answer, frames: Sequence) -> str:
     """Mean distance a point moves between consecutive frames (no normalization)."""
     fs = [_np(f, "frame") for f in frames]
@@ -214,6 +223,7 @@ def check_displacement(answer, frames: Sequence) -> str:
                      "point by point.")
 
 
+@guarded
 def check_procrustes(answer, a, b) -> str:
     """The orthogonal R (D, D) minimizing ||a @ R - b|| (a, b centred, same shape)."""
     r = _np(answer)
@@ -237,6 +247,7 @@ def check_procrustes(answer, a, b) -> str:
                      "and return U @ Vt.")
 
 
+@guarded
 def check_first_step(answer, steps: Sequence[int], values: Sequence[float],
                      threshold: float) -> str:
     """The first training step whose snapshot's probe value is above `threshold`."""

@@ -17,13 +17,14 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from . import CheckError, as_array, check_shape, passed
+from . import CheckError, as_array, check_shape, guarded, passed
 
 
 def _cos(a: np.ndarray, b: np.ndarray) -> float:
     return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
 
 
+@guarded
 def check_update_cosine(answer, before, after, words: Sequence[str], a: str,
                         b: str) -> str:
     """cos(after[a] - before[a], after[b] - before[b]) for two words of `words`."""
@@ -37,13 +38,13 @@ def check_update_cosine(answer, before, after, words: Sequence[str], a: str,
     want = _cos(da, db)
     if np.isclose(x, want, atol=1e-6):
         return passed(f"The updates of {a!r} and {b!r} have cosine {want:.3f}.")
+    if np.isclose(x, float(da @ db), rtol=1e-6):
+        raise CheckError("that is the dot product of the updates: divide by both "
+                         "lengths to get a cosine.")
+    if np.isclose(x, float(np.linalg.norm(da - db)), rtol=1e-6):
+        raise CheckError("that is a distance between the updates; the question asks "
+                         "for the cosine of their angle.")
     if not -1 - 1e-9 <= x <= 1 + 1e-9:
-        if np.isclose(x, float(da @ db), rtol=1e-6):
-            raise CheckError("that is the dot product of the updates: divide by both "
-                             "lengths to get a cosine.")
-        if np.isclose(x, float(np.linalg.norm(da - db)), rtol=1e-6):
-            raise CheckError("that is a distance between the updates; the question asks "
-                             "for the cosine of their angle.")
         raise CheckError("a cosine lies between -1 and 1.")
     if np.isclose(x, _cos(t1[i], t1[j]), atol=1e-6):
         raise CheckError("that is the cosine of the rows after training; the update is "
@@ -66,6 +67,7 @@ def softmax_row_gradient(out_table, row, contexts: Sequence[int]) -> np.ndarray:
     return v.grad.numpy()
 
 
+@guarded
 def check_softmax_row_gradient(answer, out_table, row, contexts: Sequence[int]) -> str:
     """The gradient of one row of a full-softmax skip-gram over all its occurrences."""
     a = as_array(answer)
@@ -95,6 +97,7 @@ def check_softmax_row_gradient(answer, out_table, row, contexts: Sequence[int]) 
                      "softmax(U v) @ U - U[c_n], then add them up.")
 
 
+@guarded
 def check_sppmi(answer, counts, shift: float) -> str:
     """max(PMI - log(shift), 0) of a dense count matrix, natural logarithms."""
     c = as_array(counts, "counts")

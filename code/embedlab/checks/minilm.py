@@ -22,7 +22,7 @@ from ..minilm import (
     minilm_weights,
 )
 from ..pretrained import minilm_tokenizer
-from . import CheckError, as_array, passed
+from . import CheckError, as_array, guarded, passed
 
 
 def _close(a, b, atol: float = 1e-4) -> bool:
@@ -49,6 +49,7 @@ def _close_or_hint(a, expected, name: str) -> None:
                      "those rows with the recipe step by step")
 
 
+@guarded
 def check_input_embeddings(answer, pair: tuple[str, str]) -> str:
     """LayerNorm(word + position + token type) for one sentence pair, (T, D)."""
     b = minilm_batch([pair])
@@ -81,6 +82,7 @@ def check_input_embeddings(answer, pair: tuple[str, str]) -> str:
     return passed("That is what MiniLM's first layer receives (dropout is off).")
 
 
+@guarded
 def check_mean_pool(answer, texts: list[str]) -> str:
     """The sentence vectors: masked mean of the last layer, L2-normalized, (B, D)."""
     out = minilm_forward(texts)
@@ -119,6 +121,7 @@ def _position(text: str, word: str) -> int:
     return tokens.index(wid)
 
 
+@guarded
 def check_word_cosine(answer, s1: str, s2: str, word: str) -> str:
     """Cosine between the last-layer vectors of `word` in two sentences."""
     out = minilm_forward([s1, s2])

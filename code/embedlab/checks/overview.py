@@ -8,9 +8,10 @@ import numpy as np
 
 from ..probes import chance_purity
 from ..vocab import Vocab
-from . import CheckError, passed
+from . import CheckError, guarded, passed
 
 
+@guarded
 def check_row_of(answer, vocab: Vocab, word: str) -> str:
     """The row of the table that `word` looks up is its id in the vocabulary."""
     expected = vocab[word]
@@ -31,6 +32,7 @@ def check_row_of(answer, vocab: Vocab, word: str) -> str:
     return passed(f"{word!r} reads row {expected}.")
 
 
+@guarded
 def check_chance_purity(answer: float, labels: Sequence[str]) -> str:
     """Chance purity: the probability that another, randomly chosen word shares the label."""
     expected = chance_purity(labels)
@@ -55,6 +57,7 @@ def check_chance_purity(answer: float, labels: Sequence[str]) -> str:
     return passed(f"chance purity is {expected:.4f}.")
 
 
+@guarded
 def check_structure_emerged(
     trained_purity: float, labels: Sequence[str], null_high: float
 ) -> str:

@@ -18,7 +18,7 @@ import math
 from collections.abc import Callable
 
 from ..timing import MARK, TIMING, mask_timings
-from . import CheckError, as_array, passed
+from . import CheckError, as_array, guarded, passed
 
 
 def _close(a: float, b: float, rel: float = 1e-6) -> bool:
@@ -33,6 +33,7 @@ def _number(answer, name: str = "answer") -> float:
     return float(a)
 
 
+@guarded
 def check_ratio(answer, ours: float, reference: float) -> str:
     """`answer` must be ours / reference (a plain ratio, 1.0 = as fast)."""
     a, want = _number(answer), ours / reference
@@ -53,6 +54,7 @@ def check_ratio(answer, ours: float, reference: float) -> str:
                      "column of the same row.")
 
 
+@guarded
 def check_words_per_second(answer, corpus_tokens: int, epochs: int, seconds: float,
                            vocab_size: int | None = None) -> str:
     """`answer` must be corpus_tokens * epochs / seconds (gensim's words/s)."""
@@ -121,6 +123,7 @@ def _mask_slip(line: str, out: str) -> str:
     return " Replace the number right before the mark U+202F with '#'."
 
 
+@guarded
 def check_timing_mask(fn: Callable[[str], str]) -> str:
     """`fn(line)` must replace every marked timing's number with `#`, nothing else."""
     if not callable(fn):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..transfer import translation_ranks
-from . import CheckError, as_array, check_close, passed
+from . import CheckError, as_array, check_close, guarded, passed
 
 
 def _close(a, b, rtol: float = 1e-5, atol: float = 1e-6) -> bool:
@@ -22,6 +22,7 @@ def _close(a, b, rtol: float = 1e-5, atol: float = 1e-6) -> bool:
     return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol))
 
 
+@guarded
 def check_word_row(answer, word: str, table, tokenizer) -> str:
     """The row of a whole word: the mean of the table rows of its WordPiece pieces."""
     t = as_array(table)
@@ -44,6 +45,7 @@ def check_word_row(answer, word: str, table, tokenizer) -> str:
     return passed(f"{word!r} = mean of {len(ids)} WordPiece rows.")
 
 
+@guarded
 def check_decayed_norm(answer, norm0: float, lr: float, weight_decay: float,
                        steps: int) -> str:
     """Length of a row with zero gradient after `steps` AdamW steps: each step multiplies
@@ -63,6 +65,7 @@ def check_decayed_norm(answer, norm0: float, lr: float, weight_decay: float,
     return passed("The row shrinks geometrically, with no gradient at all.")
 
 
+@guarded
 def check_heldout_precision(answer, mapped, targets, held) -> str:
     """Precision@1 over the held-out rows only: mapped row i's nearest target (cosine)
     is target row i."""

@@ -14,7 +14,7 @@ import math
 
 import torch
 
-from . import CheckError, as_array, passed
+from . import CheckError, as_array, guarded, passed
 
 
 def _close(a: float, b: float, rel: float = 1e-3) -> bool:
@@ -24,6 +24,7 @@ def _close(a: float, b: float, rel: float = 1e-3) -> bool:
 # --- the lookup table -------------------------------------------------------------------
 
 
+@guarded
 def check_batch_shape(answer, ids_shape, table_shape) -> str:
     """The shape of `table[ids]`: ids (B, T) and table (V, D) give (B, T, D)."""
     answer = tuple(int(a) for a in answer)
@@ -39,9 +40,13 @@ def check_batch_shape(answer, ids_shape, table_shape) -> str:
         raise CheckError("That is the one-hot shape (B, T, V); multiply it by the table.")
     if answer == (b, d, t):
         raise CheckError("T and D are swapped: the vector dimension comes last.")
+    if answer == (b * t, d):
+        raise CheckError("B and T are flattened into one axis: the lookup keeps the ids' "
+                         "(B, T) shape and adds D.")
     raise CheckError(f"Expected a 3-tuple (B, T, D); got {answer}.")
 
 
+@guarded
 def check_table_bytes(answer, vocab_size: int, dim: int, bytes_per_value: int) -> str:
     """Bytes of a (V, D) table stored with `bytes_per_value` bytes per number."""
     params = vocab_size * dim
@@ -78,6 +83,7 @@ class _RecordLookups(torch.overrides.TorchFunctionMode):
         return func(*args, **kwargs)
 
 
+@guarded
 def check_lookup_fn(fn, seed: int = 0) -> str:
     """`fn(ids, table)` must equal `table[ids]` for (B, T) ids, values and gradients,
     computed with a one-hot product (no indexing of the table)."""
@@ -135,6 +141,7 @@ def check_lookup_fn(fn, seed: int = 0) -> str:
 SPREAD_RTOL = 0.10
 
 
+@guarded
 def check_cosine_spread(answer, dim: int) -> str:
     """The standard deviation of the cosine of two random Gaussian vectors: 1/sqrt(d),
     given as a formula value or estimated from random rows (within `SPREAD_RTOL`)."""
@@ -162,6 +169,7 @@ def check_cosine_spread(answer, dim: int) -> str:
                      "dimensions has mean 0 and variance 1/d.")
 
 
+@guarded
 def check_init_std(table, std: float = 0.02, shape=None) -> str:
     """A table drawn from N(0, std^2): right shape, mean ~0, empirical std ~std."""
     w = table.weight if hasattr(table, "weight") else table
@@ -176,6 +184,12 @@ def check_init_std(table, std: float = 0.02, shape=None) -> str:
     if _close(s, math.sqrt(std), rel=0.1):
         raise CheckError(f"The std is sqrt({std}): you passed the variance where the "
                          "standard deviation goes.")
+    if _close(s, std**2, rel=0.1):
+        raise CheckError(f"The std is {std}**2: you passed the variance where the "
+                         "standard deviation goes.")
+    if _close(s, std / math.sqrt(3), rel=0.1):
+        raise CheckError("The spread is that of a uniform draw on (-std, std) "
+                         "(std / sqrt(3)): the scheme draws from a normal distribution.")
     if abs(s / std - 1) > max(tol, 0.05):
         raise CheckError(f"The std is {s:.4f}, expected {std}.")
     if abs(m) > 5 * std / math.sqrt(w.numel()) + 1e-12:
@@ -183,6 +197,7 @@ def check_init_std(table, std: float = 0.02, shape=None) -> str:
     return passed(f"std {s:.4f}, mean {m:+.5f}.")
 
 
+@guarded
 def check_pair_cosines(fn, seed: int = 0) -> str:
     """`fn(table)` must return the cosines of every distinct pair of rows, once each."""
     g = torch.Generator().manual_seed(seed)
@@ -213,6 +228,7 @@ def check_pair_cosines(fn, seed: int = 0) -> str:
 # --- gradients ------------------------------------------------------------------------
 
 
+@guarded
 def check_row_grad(answer, ids, upstream, row: int) -> str:
     """The gradient of table row `row`: the sum of `upstream` over the positions of `row`."""
     ids, upstream = torch.as_tensor(ids).flatten(), torch.as_tensor(upstream)
@@ -238,6 +254,7 @@ def check_row_grad(answer, ids, upstream, row: int) -> str:
     raise CheckError("Add the upstream gradients of every position holding the token.")
 
 
+@guarded
 def check_changed_rows(answer, ids, vocab_size: int) -> str:
     """After one plain SGD step, exactly the rows of the ids in the batch change."""
     ids = torch.as_tensor(ids).flatten()
@@ -251,9 +268,11 @@ def check_changed_rows(answer, ids, vocab_size: int) -> str:
     if extra:
         raise CheckError(f"Rows {sorted(extra)} were not in the batch; plain SGD "
                          "does not touch them (their gradient is zero).")
-    raise CheckError(f"Rows {sorted(missing)} were in the batch and changed too.")
+    raise CheckError(f"{len(missing)} of the rows in the batch are missing: they "
+                     "changed too (every id in the batch, repeated or not).")
 
 
+@guarded
 def check_table_grad(fn, seed: int = 0) -> str:
     """`fn(params, ids, targets)` must return the table's gradient of `tiny_loss`."""
     from ..gradients import autograd_grads, tiny_params

@@ -17,11 +17,12 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from itertools import pairwise
 
-from . import CheckError, passed
+from . import CheckError, guarded, passed, reject_slips, require_close
 
 # ---------------------------------------------------------------- ids and vocabularies
 
 
+@guarded
 def check_special_id(answer, token: str, tokenizer, other_vocab=None) -> str:
     """`answer` must be the id of `token` in a Hugging Face `tokenizer`."""
     expected = tokenizer.token_to_id(token)
@@ -29,6 +30,8 @@ def check_special_id(answer, token: str, tokenizer, other_vocab=None) -> str:
         raise CheckError(
             f"{answer!r} is a str: give the id, an int, not the token itself."
         )
+    if getattr(answer, "ndim", None) == 0 and "int" in str(answer.dtype):
+        answer = int(answer)  # a NumPy or torch integer scalar is an id too
     if not isinstance(answer, int) or isinstance(answer, bool):
         raise CheckError(f"the id should be an int, got {type(answer).__name__}")
     if answer == expected:
@@ -53,6 +56,7 @@ def check_special_id(answer, token: str, tokenizer, other_vocab=None) -> str:
     )
 
 
+@guarded
 def check_coverage(
     answer,
     vocab,
@@ -134,6 +138,7 @@ class _WatchedList(list):
         return super().__contains__(item)
 
 
+@guarded
 def check_encode_with_unk(fn: Callable, unk: str = "[UNK]") -> str:
     """`fn(tokens, itos)` must map each token to its position in `itos`, or [UNK]'s,
     without scanning the list for every token (no `list.index`)."""
@@ -209,6 +214,7 @@ def _split(text: str) -> list[str]:
     return BPETokenizer().split(text)
 
 
+@guarded
 def check_first_merge(answer, text: str) -> str:
     """`answer` = (left, right, count) of the first BPE merge on `text`."""
     from ..bpe import BPETokenizer
@@ -252,6 +258,7 @@ def check_first_merge(answer, text: str) -> str:
     return passed(f"{left!r} + {right!r} occurs {count} times.")
 
 
+@guarded
 def check_count_pairs(fn: Callable) -> str:
     """`fn(chunks: Counter[str]) -> Counter[(str, str)]`, weighted, within chunks."""
     cases = [
@@ -295,6 +302,7 @@ def check_count_pairs(fn: Callable) -> str:
     return passed("pairs counted within chunks and weighted by chunk frequency.")
 
 
+@guarded
 def check_encoder(fn: Callable, tok) -> str:
     """`fn(text, tok) -> list[int]` must agree with `tok.encode` on tricky text."""
     from ..bpe import BPETokenizer
@@ -352,6 +360,7 @@ def check_encoder(fn: Callable, tok) -> str:
     return passed("your encoder matches BPETokenizer.encode.")
 
 
+@guarded
 def check_tradeoff(
     answer, sizes: Sequence[int], per_word: Sequence[float], dim: int
 ) -> str:
@@ -374,15 +383,11 @@ def check_tradeoff(
         raise CheckError("that counts rows only; each row has `dim` parameters.")
     if extra != extra_want:
         raise CheckError("the extra parameters are (new V - old V) x dim.")
-    if math.isclose(shrink, 1 / shrink_want, rel_tol=1e-6):
-        raise CheckError(
-            "the factor is upside down: tokens per word at 1000 divided by "
-            "tokens per word at 4096 (it is larger than 1)."
-        )
-    if not math.isclose(shrink, shrink_want, rel_tol=1e-6):
-        raise CheckError(
-            "the shrink factor should come from `per_word` at V=1000 and V=4096."
-        )
+    reject_slips(shrink, [(1 / shrink_want,
+                           "the factor is upside down: tokens per word at 1000 divided "
+                           "by tokens per word at 4096 (it is larger than 1).")], rtol=1e-6)
+    require_close(shrink, shrink_want, rtol=1e-6, hint=(
+        "the shrink factor should come from `per_word` at V=1000 and V=4096."))
     return passed(
         f"{extra_want:,} more parameters buy {shrink_want:.2f}x shorter inputs."
     )

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..word2vec import sgns_loss, skipgram_pairs
-from . import CheckError, as_array, check_close, passed
+from . import CheckError, as_array, check_close, guarded, passed
 
 
 def _sigmoid(x):
@@ -33,6 +33,7 @@ def keep_probability(count: float, total: float, sample: float) -> float:
     return min(1.0, (math.sqrt(count / t) + 1.0) * t / count)
 
 
+@guarded
 def check_keep_probability(answer, count: float, total: float, sample: float) -> str:
     """`answer` must be the keep probability of a word seen `count` times in `total`."""
     a = float(as_array(answer))
@@ -60,6 +61,7 @@ def check_keep_probability(answer, count: float, total: float, sample: float) ->
 # --- pairs with a dynamic window -----------------------------------------------------
 
 
+@guarded
 def check_skipgram_pairs(answer, tokens: Sequence[str], b: Sequence[int]) -> str:
     """`answer` must hold the (centre, context) pairs of `tokens` with windows `b`."""
     try:
@@ -92,6 +94,7 @@ def check_skipgram_pairs(answer, tokens: Sequence[str], b: Sequence[int]) -> str
 # --- the negative-sampling loss and its gradient -------------------------------------
 
 
+@guarded
 def check_sgns_loss(answer, v, u_pos, u_neg) -> str:
     """`answer` must be the negative-sampling loss of one pair."""
     a = float(as_array(answer))
@@ -123,6 +126,7 @@ def sgns_grad_v(v, u_pos, u_neg) -> np.ndarray:
     return (_sigmoid(u_pos @ v) - 1.0) * u_pos + (_sigmoid(u_neg @ v)[:, None] * u_neg).sum(0)
 
 
+@guarded
 def check_sgns_grad_v(answer, v, u_pos, u_neg) -> str:
     """`answer` must be the gradient of the one-pair loss with respect to v, shape (D,)."""
     a = as_array(answer)

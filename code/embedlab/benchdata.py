@@ -1,0 +1,36 @@
+"""The book's measured numbers, wherever a chapter runs.
+
+`make bench` writes `bench/results.json` (the side-by-side benchmarks) and
+`bench/cli-speed.json` (the CLI against gensim, one vs two processes), `python -m
+bench.grading` writes `bench/grading.json`, and the cold build writes
+`bench/notebook-times.json` (each notebook's execution time). Chapters that show them
+(performance, instructor-guide, teaching-grading, training-bigger-table) read them with
+`bench_json(name)`, never by a path relative to chapters/: from the repository's
+`bench/` when the package runs from a checkout, otherwise from the copies the package carries
+(`embedlab/data/` holds links to the bench files, which a wheel built from the repository
+turns into copies). So a notebook run on Colab, Binder or in an empty folder shows the numbers
+the book was built with, never "not measured".
+
+What it deliberately does not do: measure anything (see `bench/`), or download.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib.resources import files
+from pathlib import Path
+
+NAMES = ("results.json", "notebook-times.json", "grading.json", "cli-speed.json")
+
+
+def bench_path(name: str):
+    """Where `name` is read from: the checkout's bench/ file, else the package's copy."""
+    if name not in NAMES:
+        raise ValueError(f"unknown bench file {name!r}: use one of {NAMES}")
+    checkout = Path(__file__).resolve().parents[2] / "bench" / name  # code/embedlab/ -> root
+    return checkout if checkout.is_file() else files("embedlab") / "data" / name
+
+
+def bench_json(name: str) -> dict:
+    """The parsed contents of a bench file (see `bench_path`)."""
+    return json.loads(bench_path(name).read_text(encoding="utf-8"))
