@@ -187,3 +187,48 @@ def test_lee_corpus_and_min_count(tmp_path):
     assert len(kv) == len(Vocab.build(lee_sentences(), min_count=20, specials=()))
     # no categories for real text: metadata.tsv is one word per line, no header
     assert (out / "metadata.tsv").read_text().splitlines() == kv.index_to_key
+
+
+HEAVY = ("torch", "gensim", "sklearn", "matplotlib")
+_IMPORTS = ("import sys\nfrom embedlab import cli\n"
+            "assert cli.main(sys.argv[1:]) == 0\n"
+            "print('imported:', *(m for m in {heavy!r} if m in sys.modules))")
+
+
+@pytest.mark.parametrize("corpus", ["toyworld", "wiki"])
+def test_a_cpu_word2vec_run_imports_neither_torch_nor_gensim(tmp_path, corpus):
+    """The pairwise engine needs neither; importing them cost seconds per run."""
+    code = _IMPORTS.format(heavy=HEAVY)
+    args = ["train", "--objective", "skipgram", "--corpus", corpus, "--dim", "8",
+            "--epochs", "1", "--device", "cpu", "--no-progress", "--out", str(tmp_path / "o")]
+    r = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[-1].split() == ["imported:"]
+    if corpus != "toyworld":
+        return
+    # ... while a model objective does import torch (the check can see an import)
+    args[2] = "next-token"
+    r = subprocess.run([sys.executable, "-c", code, *args, "--force"], capture_output=True,
+                       text=True)
+    assert r.returncode == 0, r.stderr
+    assert "torch" in r.stdout.splitlines()[-1].split()
+
+
+def test_auto_device_is_the_cpu_without_torch_only_when_no_gpu_can_exist(monkeypatch):
+    monkeypatch.setattr(cli.sys, "platform", "linux")
+    monkeypatch.setattr(cli.os.path, "exists", lambda p: False)
+    assert cli._surely_cpu("auto") and cli._surely_cpu("cpu")
+    assert not cli._surely_cpu("cuda") and not cli._surely_cpu("mps")
+    for gpu in cli.GPU_DEVICE_FILES:  # a driver's device file: torch decides
+        monkeypatch.setattr(cli.os.path, "exists", lambda p, gpu=gpu: p == gpu)
+        assert not cli._surely_cpu("auto") and cli._surely_cpu("cpu")
+    monkeypatch.setattr(cli.os.path, "exists", lambda p: False)
+    monkeypatch.setattr(cli.sys, "platform", "darwin")  # Apple's MPS: torch decides
+    assert not cli._surely_cpu("auto")
+    monkeypatch.setattr(cli.sys, "platform", "linux")
+    monkeypatch.setenv("WORLD_SIZE", "2")  # torchrun: the models path joins a group
+    args = cli.build_parser().parse_args(["train", "--objective", "skipgram", "--corpus", "lee",
+                                         "--out", "x"])
+    assert not cli._without_torch(args)
+    monkeypatch.delenv("WORLD_SIZE")
+    assert cli._without_torch(args)

@@ -40,3 +40,19 @@ def test_cache_dir_follows_the_environment(monkeypatch, tmp_path):
     monkeypatch.delenv("EMBEDLAB_CACHE")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "x"))
     assert corpora.cache_dir() == tmp_path / "x" / "embedlab"
+
+
+def test_data_path_is_where_gensim_looks():
+    import gensim
+    from gensim.test.utils import datapath
+
+    for name in (corpora.WIKI_FILE, corpora.LEE_FILE):
+        assert corpora.data_path(name) == corpora.Path(datapath(name))
+    assert corpora.version("gensim") == gensim.__version__  # the cache file's name
+
+
+def test_a_missing_data_file_is_named():
+    import pytest
+
+    with pytest.raises(FileNotFoundError, match="no-such.cor is not in gensim's test data"):
+        corpora.data_path("no-such.cor")

@@ -148,6 +148,16 @@ def test_clean_clone_installs_into_a_fresh_venv_and_every_module_imports(tmp_pat
     assert Path(bench[0]).is_relative_to(site) and not Path(bench[0]).is_symlink()
     assert int(bench[1]) == len(json.loads((ROOT / "bench" / "notebook-times.json")
                                            .read_text()))
+    # ... and so do the book files the teacher pages read (toc, chapter texts)
+    book = _run([py, "-c", "from embedlab.benchdata import book_text\n"
+                 "from embedlab.lessons import LESSONS, lesson_load\n"
+                 "from embedlab.benchdata import bench_json\n"
+                 "t = bench_json('notebook-times.json')\n"
+                 "w = sum(lesson_load(les, t).words for les in LESSONS)\n"
+                 "print(len(book_text('_toc.yml')), w)"],
+                cwd=tmp_path, env={"PATH": "/usr/bin:/bin"}).split()
+    assert int(book[0]) == len((ROOT / "_toc.yml").read_text())
+    assert int(book[1]) > 1000
     meta = _run([py, "-c", "from importlib.metadata import requires; "
                  "print('\\n'.join(requires('embedlab')))"])
     assert {canonicalize_name(Requirement(r).name) for r in meta.split()} == set(declared())

@@ -54,7 +54,7 @@ def test_prose_words_counts_only_what_is_read():
 
 
 def test_every_lesson_fits_its_slots():
-    loads = [lesson_load(les, CHAPTERS, TIMES) for les in LESSONS]
+    loads = [lesson_load(les, TIMES) for les in LESSONS]
     assert over_budget(loads) == [], over_budget(loads)
     for ld in loads:  # the measurement is not empty
         assert ld.words > 1000 and ld.run_seconds > 0
@@ -76,9 +76,9 @@ def test_an_overloaded_lesson_is_caught():
     old = Lesson("old 3", ("skipgram-vs-gensim", "watching-evolve", "encoder-input",
                            "masked-vs-causal", "pretrained-tables", "real-encoder",
                            "freeze-or-finetune"))
-    msgs = over_budget([lesson_load(old, CHAPTERS, TIMES)])
+    msgs = over_budget([lesson_load(old, TIMES)])
     assert any("reading" in m for m in msgs), msgs
-    slow = lesson_load(old, CHAPTERS, TIMES, wpm=READING_WPM * 10)
+    slow = lesson_load(old, TIMES, wpm=READING_WPM * 10)
     assert over_budget([slow]) == []  # a 10x faster reader would fit: the check is live
 
 
@@ -98,7 +98,7 @@ def test_every_activity_has_notes_an_expected_answer_and_minutes():
         kinds = {a.kind for a in les.activities}
         assert {"reading", "experiment", "exercise"} <= kinds, les.name
         for a in les.activities:
-            assert activity_minutes(a, CHAPTERS, TIMES) > 0, (les.name, a.name)
+            assert activity_minutes(a, TIMES) > 0, (les.name, a.name)
 
 
 def test_an_incomplete_activity_is_caught(tmp_path):
@@ -116,13 +116,13 @@ def test_an_incomplete_activity_is_caught(tmp_path):
 
 
 def test_lesson_totals_fit_the_class_slot_and_an_overfull_one_is_caught():
-    loads = [lesson_load(les, CHAPTERS, TIMES) for les in LESSONS]
+    loads = [lesson_load(les, TIMES) for les in LESSONS]
     for ld in loads:  # in-class time is measured run + stated minutes, within 90
         assert 0 < ld.class_minutes <= ld.lesson.class_minutes, ld
     les = LESSONS[0]
     long_talk = Activity("talk", "n", "e", ("w",), title="lecture", minutes=60)
     full = dataclasses.replace(les, activities=les.activities + (long_talk,))
-    msgs = over_budget([lesson_load(full, CHAPTERS, TIMES)])
+    msgs = over_budget([lesson_load(full, TIMES)])
     assert any("in class" in m for m in msgs), msgs
 
 

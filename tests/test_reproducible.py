@@ -8,7 +8,7 @@
    What runs is what a reader downloads: the page's `.ipynb` (`_build/html/_sources`, the
    setup cell first; it must find `embedlab` installed), outputs cleared, with the kernel
    in an empty folder of its own outside the repository (no chapters/, bench/ or code/
-   next to it; only the NEEDS_CHECKOUT chapters, which still read files relative to
+   next to it; only NEEDS_CHECKOUT chapters (none today), which would read files relative to
    chapters/, run from there). That second run has non-loopback networking blocked by a
    `sitecustomize.py` put first on the kernel's PYTHONPATH. So one execution per chapter
    proves three things: the same numbers again, offline, and outside the repository.
@@ -325,11 +325,7 @@ SETUP_TAG = "embedlab-setup"  # scripts/notebooks.py's tag of the download's set
 # run in an empty folder yet): they execute from chapters/ until they read through
 # `embedlab.benchdata` (or another packaged copy). test_checkout_readers_are_listed keeps
 # this list exact in both directions.
-NEEDS_CHECKOUT = {
-    "chapters/instructor-guide.md": "lesson_load reads the chapters' .md next to it",
-    "chapters/quiz-bank.md": "reads ../_toc.yml",
-    "chapters/teaching-grading.md": "reads ../bench/grading.json",
-}
+NEEDS_CHECKOUT: dict[str, str] = {}  # chapter -> why; none since all read through benchdata
 _CHECKOUT_READ = re.compile(r"""Path\(\s*["'](?:\.\.|\.)["'/]|["']\.\./""")
 
 

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import importlib.util
 import json
 import logging
 import os
 from functools import cache
+from importlib.metadata import version
 from pathlib import Path
 
 WIKI_FILE = "enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2"
@@ -26,10 +28,12 @@ LEE_FILE = "lee_background.cor"
 
 
 def data_path(name: str) -> Path:
-    """Path of a file in gensim's test data, with a clear error if it is missing."""
-    from gensim.test.utils import datapath
-
-    p = Path(datapath(name))
+    """Path of a file in gensim's test data (where `gensim.test.utils.datapath` looks),
+    found without importing gensim, with a clear error if it is missing."""
+    spec = importlib.util.find_spec("gensim")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(f"{name}: gensim, whose test data holds it, is not installed")
+    p = Path(spec.submodule_search_locations[0]) / "test" / "test_data" / name
     if not p.exists():
         raise FileNotFoundError(f"{name} is not in gensim's test data ({p.parent})")
     return p
@@ -79,10 +83,8 @@ def _cached_wiki(folder: Path) -> list[list[str]]:
     The file name holds the dump's SHA-256 and gensim's version, so a changed dump or
     tokenizer never reads a stale copy; an unreadable file is parsed again and replaced.
     """
-    import gensim
-
     digest = hashlib.sha256(data_path(WIKI_FILE).read_bytes()).hexdigest()[:16]
-    path = folder / f"wiki-{digest}-gensim{gensim.__version__}.json.gz"
+    path = folder / f"wiki-{digest}-gensim{version('gensim')}.json.gz"
     try:
         articles = json.loads(gzip.decompress(path.read_bytes()))
         if isinstance(articles, list) and all(isinstance(a, list) for a in articles):

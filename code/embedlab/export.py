@@ -1,8 +1,10 @@
 """Word vectors out to the two file formats other tools read.
 
 - word2vec text format: a header line "V D", then one line per word, "word x1 x2 ... xD",
-  written by gensim itself from `keyed_vectors` (the table as gensim `KeyedVectors`);
-  gensim reads it with `KeyedVectors.load_word2vec_format(path)`.
+  each number the shortest text that reads back as the same float32, byte for byte what
+  gensim's `save_word2vec_format` writes (tests/test_export.py compares the two files), but
+  without importing gensim (a second off every CLI run); gensim reads it with
+  `KeyedVectors.load_word2vec_format(path)`.
 - Embedding Projector TSV (projector.tensorflow.org, "Load"): `vectors.tsv` holds one row
   of tab-separated numbers per word and no header; `metadata.tsv` holds the labels, one per
   line, with no header when there is a single column, and a header row when there are more.
@@ -55,14 +57,18 @@ def keyed_vectors(words: Sequence[str], vectors, dtype=np.float64):
 
 
 def write_word2vec_text(path, words: Sequence[str], vectors) -> Path:
-    """Write the word2vec text format through gensim (`save_word2vec_format`, float32
-    numbers); return the path. Read it back with `KeyedVectors.load_word2vec_format`."""
-    kv = keyed_vectors(words, _check(words, vectors), dtype=np.float32)
-    # gensim writes rows by descending "count"; give it the table's order (no warning)
-    for rank, w in enumerate(words):
-        kv.set_vecattr(w, "count", len(words) - rank)
+    """Write the word2vec text format (float32 numbers, as gensim's `save_word2vec_format`
+    writes them: `str` of each float32); return the path. A repeated word keeps its first
+    row, as in `keyed_vectors`. Read it back with `KeyedVectors.load_word2vec_format`."""
+    v = _check(words, vectors).astype(np.float32)
+    first = {}
+    for i, w in enumerate(words):
+        first.setdefault(w, i)
     path = Path(path)
-    kv.save_word2vec_format(str(path), binary=False)
+    with path.open("w", encoding="utf-8", newline="\n") as f:
+        f.write(f"{len(first)} {v.shape[1]}\n")
+        for w, i in first.items():
+            f.write(f"{w} {' '.join(map(str, v[i]))}\n")
     return path
 
 

@@ -6,7 +6,7 @@ notebook the grader
 
 1. puts the chapter's original check cells back (from `embedlab.handouts`), after each
    exercise's answer cell, so an edited or deleted check cannot pass;
-2. executes it in a child process, in the chapter folder (chapters read `../bench/`),
+2. executes it in a child process, in the chapter folder (as the book runs it),
    with a per-cell timeout, under `unshare -rn` (a network namespace with only loopback:
    no network) when the system allows it, and with HF_HUB_OFFLINE=1;
 3. reads each check cell's outputs: no error means passed; a `CheckError` gives its hint.

@@ -17,8 +17,9 @@ From one chapter this module makes two notebooks:
 How a solution cell is split into given setup, solution and checks: `embedlab.solutions`.
 
 What it deliberately does not do: execute anything, change the chapter's other cells
-(they still run from `chapters/` and may read `../bench/`), or stop a determined student
-from editing a check cell (the grader puts the original check cells back).
+(pages that show measured numbers read them through `embedlab.benchdata`), or stop a
+determined student from editing a check cell (the grader puts the original check cells
+back).
 """
 
 from __future__ import annotations

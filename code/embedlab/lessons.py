@@ -32,6 +32,8 @@ from pathlib import Path
 
 import yaml
 
+from embedlab.benchdata import book_text
+
 READING_WPM = 150  # words a minute: Brysbaert (2019) 238 for non-fiction, less for technical
 PLAN = Path(__file__).parent / "data" / "lesson-plan.yaml"
 KINDS = ("reading", "experiment", "exercise", "talk")
@@ -90,18 +92,20 @@ def prose_words(markdown: str) -> int:
     return len(_WORD.findall(_CODE_CELL.sub("", markdown)))
 
 
-def chapter_words(chapter: str, chapter_dir: Path) -> int:
-    return prose_words((Path(chapter_dir) / f"{chapter}.md").read_text(encoding="utf-8"))
+def chapter_words(chapter: str) -> int:
+    """Prose words of chapter `chapter` (its source, from the checkout or the package's
+    copy: `embedlab.benchdata.book_text`)."""
+    return prose_words(book_text(f"chapters/{chapter}.md"))
 
 
-def activity_minutes(act: Activity, chapter_dir: Path, times: Mapping[str, float],
+def activity_minutes(act: Activity, times: Mapping[str, float],
                      wpm: float = READING_WPM) -> float:
     """Minutes of one activity: measured (reading, notebook run) plus stated parts.
 
     A chapter without a measured time raises KeyError rather than counting as free.
     """
     if act.kind == "reading":
-        return chapter_words(act.chapter, chapter_dir) / wpm
+        return chapter_words(act.chapter) / wpm
     if act.kind == "experiment":
         return float(times[f"chapters/{act.chapter}.md"]) / 60 + act.discuss
     return float(act.minutes)
@@ -116,15 +120,15 @@ class Load:
     class_minutes: float = 0.0  # in-class activities (everything but reading)
 
 
-def lesson_load(lesson: Lesson, chapter_dir: Path, times: Mapping[str, float],
+def lesson_load(lesson: Lesson, times: Mapping[str, float],
                 wpm: float = READING_WPM) -> Load:
     """Words, reading minutes, notebook seconds and in-class minutes of one lesson.
 
     `times` maps "chapters/<name>.md" to seconds (the bench file's keys).
     """
-    words = sum(chapter_words(c, chapter_dir) for c in lesson.chapters)
+    words = sum(chapter_words(c) for c in lesson.chapters)
     run = sum(float(times[f"chapters/{c}.md"]) for c in lesson.chapters)
-    in_class = sum(activity_minutes(a, chapter_dir, times, wpm)
+    in_class = sum(activity_minutes(a, times, wpm)
                    for a in lesson.activities if a.kind != "reading")
     return Load(lesson, words, words / wpm, run, in_class)
 
@@ -175,7 +179,7 @@ def plan_problems(lessons: Sequence[Lesson]) -> list[str]:
     return out
 
 
-def notes_markdown(load: Load, chapter_dir: Path, times: Mapping[str, float],
+def notes_markdown(load: Load, times: Mapping[str, float],
                    wpm: float = READING_WPM) -> str:
     """One lesson's teacher notes as MyST markdown: each activity with its minutes, what
     the teacher says and does, the expected answer and the common wrong answers.
@@ -190,7 +194,7 @@ def notes_markdown(load: Load, chapter_dir: Path, times: Mapping[str, float],
              f"{load.class_minutes:.0f} of {les.class_minutes} min planned in class.", ""]
     clock = 0.0
     for a in les.activities:
-        minutes = activity_minutes(a, chapter_dir, times, wpm)
+        minutes = activity_minutes(a, times, wpm)
         if a.kind == "reading":
             head = f"{{doc}}`{a.chapter}` · reading before class · {minutes:.0f} min"
         else:

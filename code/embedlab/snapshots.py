@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -25,11 +26,19 @@ import numpy as np
 from safetensors import SafetensorError
 from safetensors.numpy import load_file, save
 
-from .training import History
-
 TENSOR_FILE = "snapshots.safetensors"
 META_FILE = "snapshots.json"
 FORMAT = "embedlab-snapshots-1"
+
+
+@dataclass
+class History:
+    """What a training run records (torch-free, so the word2vec engines need no torch)."""
+
+    losses: list[float] = field(default_factory=list)  # one per step
+    snapshot_steps: list[int] = field(default_factory=list)
+    snapshots: list[np.ndarray] = field(default_factory=list)  # (V, D) copies of the table
+    probe_values: list[float] = field(default_factory=list)  # probe(table) at each snapshot
 
 
 class SnapshotError(ValueError):

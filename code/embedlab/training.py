@@ -19,11 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
+
+from .snapshots import History  # noqa: F401  (lives with its files; imported from here too)
 
 
 @dataclass
@@ -39,13 +41,6 @@ class TrainConfig:
     # one (a second thread mostly waits for work and, on a busy machine, spins); None = as is
     device: str = "cpu"  # "cpu", "cuda", "cuda:1", "mps" or "auto" (see resolve_device)
 
-
-@dataclass
-class History:
-    losses: list[float] = field(default_factory=list)  # one per step
-    snapshot_steps: list[int] = field(default_factory=list)
-    snapshots: list[np.ndarray] = field(default_factory=list)  # (V, D) copies of the table
-    probe_values: list[float] = field(default_factory=list)  # probe(table) at each snapshot
 
 
 def make_optimizer(name: str, params, lr: float, fused: bool = False) -> torch.optim.Optimizer:

@@ -32,6 +32,8 @@ distribution and learning-rate schedule above.
 What it deliberately does not do: hierarchical softmax, phrases, worker threads of
 its own, or resuming a run. It trains on one torch thread by default: the batches are too
 small to gain from two, and one thread does not stall when other programs share the CPU.
+torch is imported by the functions that use it, so the pairwise engine (and the CLI that
+runs it) starts without it.
 """
 
 from __future__ import annotations
@@ -39,15 +41,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
-from torch.nn import functional as F
 from tqdm.auto import tqdm
 
-from .training import History, torch_threads
+from .snapshots import History
 from .vocab import Vocab
-from .word2vec_speed import bounded_step, cbow_inputs, rows, shared_negatives
+
+if TYPE_CHECKING:
+    import torch
 
 ENGINES = ("batched", "pairwise")
 
@@ -123,6 +126,9 @@ def negative_sampling_loss(v, u_pos, u_neg) -> torch.Tensor:
     example, differentiable: v, u_pos (..., D) and u_neg (..., K, D) -> (...). The models
     of `embedlab.models` train with it through autograd; `sgns_grads` is its gradient by
     hand."""
+    import torch
+    from torch.nn import functional as F
+
     u = torch.cat([u_pos.unsqueeze(-2), u_neg], dim=-2)  # (..., 1+K, D)
     s = (u @ v.unsqueeze(-1)).squeeze(-1)  # (..., 1+K) scores
     sign = torch.ones_like(s)
@@ -133,6 +139,8 @@ def negative_sampling_loss(v, u_pos, u_neg) -> torch.Tensor:
 def sgns_loss(v, u_pos, u_neg) -> float:
     """`negative_sampling_loss` of one pair in float64, as a number: v, u_pos (D,) and
     u_neg (K, D), arrays, lists or tensors (the exercise checks' reference)."""
+    import torch
+
     v, u_pos, u_neg = (torch.as_tensor(np.asarray(x, dtype=np.float64))
                        for x in (v, u_pos, u_neg))
     return float(negative_sampling_loss(v, u_pos, u_neg))
@@ -172,6 +180,9 @@ def sgns_grads(v, u_pos, u_neg, valid=None):
     The loss of one pair is -log s(u_pos . v) - sum_k log s(-u_k . v).
     Returns (loss summed over the batch, dL/dv (B, D), dL/du_pos (B, D), dL/du_neg (G, K, D)).
     """
+    import torch
+    from torch.nn import functional as F
+
     G, _, D = u_neg.shape
     vg = v.view(G, -1, D)  # (G, S, D)
     s_pos = (v * u_pos).sum(1)  # (B,) scores of the true words
@@ -239,6 +250,8 @@ def train_word2vec(
         raise ValueError(f"engine must be one of {ENGINES}, got {cfg.engine!r}")
     if cfg.engine == "pairwise":
         return _train_pairwise(sentences, cfg, probe)
+    from .training import torch_threads
+
     with torch_threads(cfg.threads):
         return _train(sentences, cfg, probe)
 
@@ -280,6 +293,10 @@ def _corpus(sentences, cfg: Word2VecConfig):
 
 
 def _train(sentences, cfg: Word2VecConfig, probe) -> Word2VecResult:
+    import torch
+
+    from .word2vec_speed import bounded_step, cbow_inputs, rows, shared_negatives
+
     t0 = time.perf_counter()
     vocab, counts, corpus, sent, raw_tokens = _corpus(sentences, cfg)
     keep_p = keep_probabilities(counts, cfg.sample)
