@@ -8,7 +8,14 @@ import torch
 
 import test_word2vec as _w2v  # tests/ is on sys.path (no package): shared fixtures
 from embedlab.word2vec import Word2VecConfig, negative_sampling_loss, train_word2vec
-from embedlab.word2vec_pairwise import MAX_EXP, SIG_SIZE, _pair, _tables, noise_table
+from embedlab.word2vec_pairwise import (
+    DOMAIN,
+    MAX_EXP,
+    SIG_SIZE,
+    _pair,
+    _tables,
+    noise_cdf,
+)
 
 
 @pytest.mark.parametrize("count", [1, 3])  # skip-gram: one input row; CBOW: a mean of 3
@@ -21,7 +28,7 @@ def test_one_update_is_an_sgd_step_on_the_negative_sampling_loss(count):
     w_out = rng.normal(0, 0.5, (V, D)).astype(np.float32)
     rows = np.array([1, 2, 3][:count], dtype=np.int64)
     target, noise = 4, 7
-    table = np.full(100, noise, dtype=np.int32)  # every draw is word 7
+    table = noise_cdf(np.eye(V)[noise])  # every draw is word 7
     # autograd on the same loss: input = mean of the rows; K noise draws of word 7
     t_in, t_out = torch.tensor(w_in, requires_grad=True), torch.tensor(w_out, requires_grad=True)
     v = t_in[rows].mean(0)
@@ -53,11 +60,33 @@ def test_tables_are_the_sigmoid_and_its_log_losses():
     np.testing.assert_allclose(lneg, np.log1p(np.exp(x)))
 
 
-def test_noise_table_draws_the_distribution():
-    p = np.array([0.5, 0.25, 0.125, 0.125, 0.0])
-    t = noise_table(p, size=1000)
-    assert len(t) == 1000 and t.dtype == np.int32
-    np.testing.assert_array_equal(np.bincount(t, minlength=5) / 1000, p)
+def test_noise_cdf_draws_the_distribution():
+    p = np.array([0.5, 0.25, 0.125, 0.0, 0.125])
+    cdf = noise_cdf(p, domain=1000)
+    np.testing.assert_array_equal(cdf, [500, 750, 875, 875, 1000])
+    # every x in the domain, looked up as _pair does: each word's share is its probability
+    draws = np.searchsorted(cdf, np.arange(1000), side="right")
+    np.testing.assert_array_equal(np.bincount(draws, minlength=5) / 1000, p)
+    assert noise_cdf(np.full(7, 1 / 7))[-1] == DOMAIN  # gensim's domain, the end exact
+
+
+def test_noise_words_follow_the_distribution_in_training_draws():
+    """_pair's own draws, one noise word per call (K = 1) over N calls: the row that moved
+    says which word was drawn. Shares match p within 4 standard errors; a draw of the true
+    word (3) is skipped, as in word2vec.c."""
+    V, D, N = 4, 2, 20_000
+    p = np.array([0.1, 0.2, 0.3, 0.4])
+    cdf = noise_cdf(p)
+    w_in = np.zeros((V, D), np.float32)
+    w_in[0, 0] = 1.0  # the input row: a moved output row changes in column 0
+    rows, state, counts = np.array([0], dtype=np.int64), np.uint64(5), np.zeros(V)
+    buffers = np.empty(D, np.float32), np.empty(D, np.float32), *_tables()
+    for _ in range(N):
+        w_out = np.zeros((V, D), np.float32)
+        _, state = _pair(w_in, w_out, rows, 1, 3, cdf, 1, 0.1, state, *buffers)
+        counts[:3] += w_out[:3, 0] != 0  # the true word 3 always moves: not counted
+    share, want = counts[:3] / N, p[:3]
+    assert np.all(np.abs(share - want) < 4 * np.sqrt(want * (1 - want) / N)), share
 
 
 world = _w2v.world  # the toy-world fixture and its purity probe, shared

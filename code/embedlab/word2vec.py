@@ -373,12 +373,12 @@ def _train_pairwise(sentences, cfg: Word2VecConfig, probe) -> Word2VecResult:
     on the corpus only, never on the threads), the unit of losses, snapshots and threads."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from .word2vec_pairwise import noise_table, train_block
+    from .word2vec_pairwise import noise_cdf, train_block
 
     t0 = time.perf_counter()
     vocab, counts, corpus, sent, raw_tokens = _corpus(sentences, cfg)
     keep_p = keep_probabilities(counts, cfg.sample)
-    table = noise_table(noise_distribution(counts))
+    table = noise_cdf(noise_distribution(counts))
     rng = np.random.default_rng(cfg.seed)
     V, D = len(vocab), cfg.dim
     w_in = ((rng.random((V, D), dtype=np.float32) - 0.5) / D)  # (V, D) as word2vec.c
