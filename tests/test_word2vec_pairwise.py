@@ -1,6 +1,7 @@
 """The pairwise engine (word2vec.c's loop, compiled with numba): one update checked against
-autograd on the same loss, the noise table against its distribution, and training against
-gensim on the toy world (test_word2vec.py runs its gensim comparison on both engines)."""
+autograd on the same loss, the cumulative noise table and the draws against their
+distribution, and training against gensim on the toy world (test_word2vec.py runs its
+gensim comparison on both engines)."""
 
 import numpy as np
 import pytest
@@ -64,6 +65,7 @@ def test_noise_cdf_draws_the_distribution():
     p = np.array([0.5, 0.25, 0.125, 0.0, 0.125])
     cdf = noise_cdf(p, domain=1000)
     np.testing.assert_array_equal(cdf, [500, 750, 875, 875, 1000])
+    assert cdf.dtype == np.int32  # 4 bytes a word, as gensim's uint32 table
     # every x in the domain, looked up as _pair does: each word's share is its probability
     draws = np.searchsorted(cdf, np.arange(1000), side="right")
     np.testing.assert_array_equal(np.bincount(draws, minlength=5) / 1000, p)

@@ -177,9 +177,9 @@ def _uses_word2vec(args, device: str, group) -> bool:
             and (group is None or not group.active))
 
 
-# Device files a GPU that torch could use needs on Linux (NVIDIA, AMD ROCm, WSL2).
+# Device files a GPU that torch could use needs on Linux (NVIDIA, AMD ROCm, WSL2, Jetson).
 GPU_DEVICE_FILES = ("/dev/nvidiactl", "/dev/nvidia0", "/proc/driver/nvidia", "/dev/kfd",
-                    "/dev/dxg")
+                    "/dev/dxg", "/dev/nvhost-ctrl-gpu", "/dev/nvgpu")  # + NVIDIA Jetson
 
 
 def _surely_cpu(device: str) -> bool:

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import yaml
 
-from embedlab.benchdata import book_text
+from .benchdata import book_text
 
 READING_WPM = 150  # words a minute: Brysbaert (2019) 238 for non-fiction, less for technical
 PLAN = Path(__file__).parent / "data" / "lesson-plan.yaml"
