@@ -85,24 +85,6 @@ def test_no_executed_notebooks_are_committed():
     assert tracked == []
 
 
-TYPED_EXERCISE = re.compile(r"\b[Ee]xercises?\s+\d")  # "exercise 3", "Exercises 34-36"
-
-
-@pytest.mark.parametrize("f", notebook_files())
-def test_exercises_are_referred_to_by_label_not_by_a_typed_number(f):
-    """Exercises are numbered across the book, so a typed number goes wrong as soon as a
-    chapter moves: refer to one with {ref}`<label>`, which prints its current number."""
-    typed = [ln.strip() for ln in (ROOT / f).read_text().splitlines()
-             if TYPED_EXERCISE.search(ln)]
-    assert typed == [], typed
-
-
-def test_typed_exercise_numbers_are_found():
-    assert TYPED_EXERCISE.search("as in exercise 3 above")
-    assert TYPED_EXERCISE.search("Exercises 34-36 build on it")
-    assert not TYPED_EXERCISE.search("see {ref}`lookup-table-ex1`; the exercises ask")
-
-
 @pytest.mark.parametrize("f", notebook_files())
 def test_chapter_has_header_learning_goals_and_exercises(f):
     text = (ROOT / f).read_text()
