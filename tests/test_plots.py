@@ -244,3 +244,40 @@ def test_animation_html_has_alt_text_and_a_legible_minimum_width():
     (w,) = re.findall(r"--embedlab-min-width: (\d+)px", html)
     natural = 6.9 * 100
     assert MIN_FONT_PT * 100 / 72 * int(w) / natural == pytest.approx(10, abs=0.02)
+
+
+def test_timelapse_labels_never_overlap_in_any_frame():
+    """A film from a blob (a random table) to spread-out groups: the words that fit in the
+    last frame are labelled, and in every frame only those that fit there are shown."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    rng = np.random.default_rng(0)
+    n = 30
+    spread = np.stack(np.meshgrid(np.arange(6), np.arange(5)), -1).reshape(-1, 2) * 1.0
+    frames = [spread * a + rng.normal(size=(n, 2)) * 0.05 * (1 - a)
+              for a in (0.02, 0.3, 1.0)]
+    words = [f"w{i:02d}" for i in range(n)]
+    anim = timelapse(frames, words, ["x", "y", "z"] * 10, [0, 5, 10])
+    fig = anim._fig
+    FigureCanvasAgg(fig)  # the animation closed its figure: give it a canvas to draw on
+    anim._draw_was_started = True  # frames are drawn by hand below
+    ax = fig.axes[0]
+    shown = []
+    for t in range(len(frames)):
+        anim._func(t)
+        fig.canvas.draw()
+        labs = [a for a in ax.texts if a.get_visible() and a.get_text() in words]
+        boxes = _boxes(fig, labs)
+        assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:]), t
+        shown.append(len(labs))
+    assert shown[0] < shown[-1] and shown[-1] >= n // 2  # a blob shows few, the end most
+    # the old way (every final label in every frame) overlaps in the blob: can fail
+    for a in ax.texts:
+        a.set_visible(True)
+    anim._func(0)
+    for a in ax.texts:
+        a.set_visible(True)
+    fig.canvas.draw()
+    boxes = _boxes(fig, [a for a in ax.texts if a.get_text() in words])
+    assert any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    plt.close(fig)

@@ -20,22 +20,21 @@ def _boxes_overlap(a, b) -> bool:
     return not (a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1])
 
 
-def label_points(ax, coords, words: Sequence[str], fontsize: float = MIN_FONT_PT,
-                 keep: Sequence[bool] | None = None, color: str = "#333333") -> list:
-    """Write each word beside its point unless the label would overlap a label already
-    placed (tries four sides of the point first): a readable subset instead of a blob.
-    Words are tried in order, so put the ones that matter first. Returns the annotations;
-    call after the axes limits are final (it places in display space)."""
+def place_labels(ax, coords, words: Sequence[str], fontsize: float = MIN_FONT_PT,
+                 keep: Sequence[bool] | None = None) -> list[tuple[int, tuple[int, int]]]:
+    """Where `label_points` would write each word: [(index, (dx, dy) offset in points)] for
+    the words whose label fits (inside the axes, over no label placed before it, no other
+    point's marker and no legend). Words are tried in order; call after the axes limits and
+    the layout are final (it works in display space)."""
     coords = np.asarray(coords, float)
     fig = ax.figure
-    to_px = ax.transData.transform
     placed, out = [], []
     if ax.get_legend() is not None:  # drawn already (`draw_without_rendering`): avoid it
         placed.append(tuple(ax.get_legend().get_window_extent().extents))
     h = fontsize * fig.dpi / 72
     offsets = [(3, 2), (-3, 2), (3, -2), (-3, -2)]  # points
     bbox = ax.get_window_extent()
-    pts = to_px(coords)  # (N, 2) pixels; each marker is an obstacle for other labels
+    pts = ax.transData.transform(coords)  # (N, 2) pixels; markers are obstacles too
     r = 3 * fig.dpi / 72
     dots = [(px - r, py - r, px + r, py + r) for px, py in pts]
     for i, w in enumerate(words):
@@ -53,10 +52,24 @@ def label_points(ax, coords, words: Sequence[str], fontsize: float = MIN_FONT_PT
             if inside and not any(_boxes_overlap(box, p) for p in placed) and not any(
                     _boxes_overlap(box, d) for j, d in enumerate(dots) if j != i):
                 placed.append(box)
-                out.append(ax.annotate(
-                    w, coords[i], xytext=(dx, dy), textcoords="offset points",
-                    fontsize=fontsize, color=color,
-                    ha="left" if dx > 0 else "right", va="bottom" if dy > 0 else "top"))
+                out.append((i, (dx, dy)))
                 break
     return out
 
+
+def side(offset: tuple[int, int]) -> dict[str, str]:
+    """The text alignment of a label written at `offset` from its point."""
+    dx, dy = offset
+    return {"ha": "left" if dx > 0 else "right", "va": "bottom" if dy > 0 else "top"}
+
+
+def label_points(ax, coords, words: Sequence[str], fontsize: float = MIN_FONT_PT,
+                 keep: Sequence[bool] | None = None, color: str = "#333333") -> list:
+    """Write each word beside its point unless the label would overlap a label already
+    placed (tries four sides of the point first): a readable subset instead of a blob.
+    Words are tried in order, so put the ones that matter first. Returns the annotations;
+    call after the axes limits are final (it places in display space)."""
+    coords = np.asarray(coords, float)
+    return [ax.annotate(words[i], coords[i], xytext=off, textcoords="offset points",
+                        fontsize=fontsize, color=color, **side(off))
+            for i, off in place_labels(ax, coords, words, fontsize, keep)]

@@ -29,7 +29,7 @@ import numpy as np
 from matplotlib import animation
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from .labels import label_points
+from .labels import label_points, place_labels, side
 from .style import (
     BOOK_RC,
     COLUMN_IN,
@@ -172,26 +172,41 @@ def _frame_scatter(ax, frames, words, categories, ncol: int):
     return groups, ax.set_title("")
 
 
-def _frame_labels(ax, frames, words) -> dict:
-    """Labels (at the first frame) for the words that fit without overlap in the last
-    frame; call after the figure's layout is final."""
-    last = label_points(ax, frames[-1], words)
-    shown = {a.get_text() for a in last}
-    for a in last:
-        a.remove()
-    return {i: ax.annotate(w, frames[0][i], xytext=(3, 2), textcoords="offset points",
-                           fontsize=MIN_FONT_PT, color="#333333")
-            for i, w in enumerate(words) if w in shown}
+def _frame_labels(ax, frames, words):
+    """Labels for the words that fit without overlap in the last frame (the picture the
+    film ends on). In each frame, only those of them that fit there without overlap are
+    shown, on the side where they fit (a random table is a blob: few labels; a trained
+    one, most). Returns (labels {index: annotation}, show(t) that sets frame t's labels);
+    call after the figure's layout is final."""
+    final = {i for i, _ in place_labels(ax, frames[-1], words)}
+    keep = [i in final for i in range(len(words))]
+    plans = [dict(place_labels(ax, f, words, keep=keep)) for f in frames]
+    labels = {i: ax.annotate(words[i], frames[0][i], xytext=(3, 2), textcoords="offset points",
+                             fontsize=MIN_FONT_PT, color="#333333")
+              for i in sorted(final)}
+
+    def show(t):
+        for i, lab in labels.items():
+            off = plans[t].get(i)
+            lab.set_visible(off is not None)
+            if off is not None:
+                lab.xy = frames[t][i]
+                lab.xyann = off
+                lab.set(**side(off))
+
+    show(0)
+    return labels, show
 
 
 def _animate(fig, frames, steps, groups, labels, heading, extra, interval: int):
-    """Move the points and labels to frame t, title it with its step, call `extra(t)`."""
+    """Move the points to frame t, show its labels, title it with its step, call
+    `extra(t)`. `labels` is `_frame_labels`'s (annotations, show)."""
+    labels, show_labels = labels
 
     def update(t):
         for sc, idx in groups:
             sc.set_offsets(frames[t][idx])
-        for i, lab in labels.items():
-            lab.xy = frames[t][i]
+        show_labels(t)
         heading.set_text(f"step {steps[t]}")
         extra(t)
         return (*(g for g, _ in groups), *labels.values())
