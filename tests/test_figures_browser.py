@@ -250,16 +250,18 @@ def measured(browser, server, html_dir):
     return out
 
 
+def per_page(measured, vname: str, problems) -> dict[str, list[str]]:
+    """{page: problems(its measurements at viewport vname)}, pages without problems left
+    out."""
+    found = {name: problems(m) for (name, v), m in measured.items() if v == vname}
+    return {name: p for name, p in found.items() if p}
+
+
 @pytest.mark.parametrize("vname", list(VIEWPORTS))
 def test_figure_text_is_at_least_10_px(measured, vname):
-    small = {}
-    for (name, v), m in measured.items():
-        if v != vname:
-            continue
-        bad = [f"{label}: {'no font record' if px is None else f'{px:.1f} px'}"
-               for px, label in m["texts"] if px is None or px < MIN_PX]
-        if bad:
-            small[name] = bad
+    small = per_page(measured, vname, lambda m: [
+        f"{label}: {'no font record' if px is None else f'{px:.1f} px'}"
+        for px, label in m["texts"] if px is None or px < MIN_PX])
     assert not small, f"figure text below {MIN_PX} px at {VIEWPORTS[vname]} px: {small}"
 
 
@@ -279,27 +281,20 @@ def test_meaningless_alt():
 
 
 def test_every_image_has_meaningful_alt_text(measured):
-    bad = {}
-    for (name, v), m in measured.items():
-        if v == "desktop":
-            found = [f"{a['src'][:50]}: alt={a['alt']!r}" for a in m["alts"]
-                     if meaningless_alt(a["alt"], a["src"])]
-            if found:
-                bad[name] = found
+    bad = per_page(measured, "desktop", lambda m: [
+        f"{a['src'][:50]}: alt={a['alt']!r}" for a in m["alts"]
+        if meaningless_alt(a["alt"], a["src"])])
     assert not bad, f"images without meaningful alt text: {bad}"
 
 
 @pytest.mark.parametrize("vname", list(VIEWPORTS))
 def test_nothing_overflows_the_column(measured, vname):
-    wide = {}
-    for (name, v), m in measured.items():
-        if v != vname:
-            continue
-        problems = list(m["overflow"])
-        if m["pageWidth"] > m["viewport"] + 1:
-            problems.append(f"page scrolls sideways: {m['pageWidth']} > {m['viewport']} px")
-        if problems:
-            wide[name] = problems
+    def problems(m):
+        sideways = (f"page scrolls sideways: {m['pageWidth']} > {m['viewport']} px"
+                    if m["pageWidth"] > m["viewport"] + 1 else None)
+        return [*m["overflow"], *([sideways] if sideways else [])]
+
+    wide = per_page(measured, vname, problems)
     assert not wide, f"wider than the column at {VIEWPORTS[vname]} px: {wide}"
 
 
