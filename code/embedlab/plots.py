@@ -178,9 +178,11 @@ def _frame_labels(ax, frames, words):
     shown, on the side where they fit (a random table is a blob: few labels; a trained
     one, most). Returns (labels {index: annotation}, show(t) that sets frame t's labels);
     call after the figure's layout is final."""
-    final = {i for i, _ in place_labels(ax, frames[-1], words)}
-    keep = [i in final for i in range(len(words))]
-    plans = [dict(place_labels(ax, f, words, keep=keep)) for f in frames]
+    last = dict(place_labels(ax, frames[-1], words))
+    keep = [i in last for i in range(len(words))]
+    # the last frame's plan is `last` itself: the words left out were never obstacles
+    plans = [dict(place_labels(ax, f, words, keep=keep)) for f in frames[:-1]] + [last]
+    final = set(last)
     labels = {i: ax.annotate(words[i], frames[0][i], xytext=(3, 2), textcoords="offset points",
                              fontsize=MIN_FONT_PT, color="#333333")
               for i in sorted(final)}
