@@ -29,12 +29,18 @@ ROOT = Path(__file__).resolve().parents[2]  # code/embedlab/ -> the checkout's r
 NAMES = ("results.json", "notebook-times.json", "grading.json", "cli-speed.json")
 
 
+def _checkout_or_copy(rel: str, data_rel: str):
+    """Checkout file `rel` when the package runs from a checkout, else the package's copy
+    `embedlab/data/<data_rel>`."""
+    checkout = ROOT / rel
+    return checkout if checkout.is_file() else files("embedlab") / "data" / data_rel
+
+
 def bench_path(name: str):
     """Where `name` is read from: the checkout's bench/ file, else the package's copy."""
     if name not in NAMES:
         raise ValueError(f"unknown bench file {name!r}: use one of {NAMES}")
-    checkout = ROOT / "bench" / name
-    return checkout if checkout.is_file() else files("embedlab") / "data" / name
+    return _checkout_or_copy(f"bench/{name}", name)
 
 
 def bench_json(name: str) -> dict:
@@ -50,9 +56,7 @@ def book_text(rel: str) -> str:
     file when the package runs from a checkout, else the copy the package carries."""
     if not _BOOK_FILE.fullmatch(rel):
         raise ValueError(f"unknown book file {rel!r}: use '_toc.yml' or 'chapters/<name>.md'")
-    checkout = ROOT / rel
-    path = checkout if checkout.is_file() else files("embedlab") / "data" / "book" / rel
     try:
-        return path.read_text(encoding="utf-8")
+        return _checkout_or_copy(rel, f"book/{rel}").read_text(encoding="utf-8")
     except FileNotFoundError:
         raise FileNotFoundError(f"no book file {rel!r} in the checkout or the package") from None
