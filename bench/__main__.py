@@ -20,6 +20,7 @@ from tqdm.auto import tqdm
 
 from . import (
     Row,
+    baseline,
     book_times,
     bpe_vs_hf,
     cli_vs_gensim,
@@ -35,7 +36,8 @@ from . import (
 HERE = Path(__file__).resolve().parent
 # The book goes first: Linux keeps a process's peak memory across fork and exec, so the
 # build's children would inherit the bench process's peak once the other sections grew it.
-SECTIONS = ("book", "profile", "imports", "word2vec", "cli", "bpe", "projection")
+# The baseline goes last: three more cold builds (bench/baseline.py), the slowest section.
+SECTIONS = ("book", "profile", "imports", "word2vec", "cli", "bpe", "projection", "baseline")
 
 
 def _versions() -> dict[str, str]:
@@ -66,6 +68,7 @@ def _runners(quick: bool):
                 imports.ImportsConfig(notebooks=("chapters/instructor-guide.md",)), p),
             "cli": lambda p: cli_vs_gensim.run(
                 cli_vs_gensim.CLIBenchConfig(epochs=1, repeats=1, ddp_epochs=1, save=False), p),
+            "baseline": lambda p: baseline.run(None, p),  # a build cannot be shrunk
         }
     return {"word2vec": lambda p: word2vec_vs_gensim.run(None, p),
             "bpe": lambda p: bpe_vs_hf.run(None, p),
@@ -73,7 +76,8 @@ def _runners(quick: bool):
             "book": lambda p: book_times.run(None, p),
             "profile": lambda p: profile.run(None, p),
             "imports": lambda p: imports.run(None, p),
-            "cli": lambda p: cli_vs_gensim.run(None, p)}
+            "cli": lambda p: cli_vs_gensim.run(None, p),
+            "baseline": lambda p: baseline.run(None, p)}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -63,6 +63,11 @@ def pytest_configure(config):
     torch.set_num_threads(1)
 
 
+# For the browser tests: true once every animation on the page shows its first frame (its
+# script sets the image after the page's "load" event).
+FIRST_FRAMES_SHOWN = """() => Array.from(document.querySelectorAll("img[id^='_anim_img']"))
+    .every(i => i.getAttribute("src") && i.complete && i.naturalWidth > 0)"""
+
 RERUN_TEST = "test_second_offline_run_gives_the_same_text"
 
 

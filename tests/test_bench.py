@@ -123,3 +123,32 @@ def test_profile_reads_cell_times_from_nbclient_metadata():
             "shell.execute_reply": "2026-11-30T19:00:04.000000Z"}
     assert _seconds(meta) == pytest.approx(2.75)
     assert _seconds({}) is None
+
+
+def test_baseline_unpacks_a_commit_and_refuses_an_unknown_one(tmp_path):
+    from bench.baseline import unpack
+
+    book = unpack("HEAD", tmp_path / "head")
+    assert (book / "scripts" / "build_book.py").is_file()
+    assert not (book / ".git").exists() and not (book / "_build").exists()
+    with pytest.raises(ValueError, match="git archive no-such-commit") as err:
+        unpack("no-such-commit", tmp_path / "nothing")
+    assert "\n" not in str(err.value)
+
+
+def test_baseline_reads_each_notebooks_seconds_from_the_books_cache(tmp_path):
+    import nbformat
+    from bench.baseline import notebook_seconds
+    from jupyter_cache import get_cache
+    from jupyter_cache.cache.main import CacheBundleIn
+
+    cache = get_cache(str(tmp_path / "_build" / ".jupyter_cache"))
+    for name, data in (("a.md", {"execution_seconds": 3.5}), ("b.md", {})):
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(f"x = {name!r}")])
+        (tmp_path / "chapters").mkdir(exist_ok=True)
+        uri = tmp_path / "chapters" / name
+        uri.write_text("")
+        cache.cache_notebook_bundle(CacheBundleIn(nb, str(uri), data=data),
+                                    check_validity=False)
+    # b.md has no recorded time: left out, not counted as 0 s
+    assert notebook_seconds(tmp_path) == {"chapters/a.md": 3.5}

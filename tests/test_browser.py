@@ -19,7 +19,7 @@ from urllib.parse import urljoin
 import jupytext
 import pytest
 
-from conftest import ROOT, notebook_files, toc_files
+from conftest import FIRST_FRAMES_SHOWN, ROOT, notebook_files, toc_files
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
@@ -87,18 +87,28 @@ def _open(browser, url):
     page.on("requestfailed", on_failed)
     page.route(lambda u: not u.startswith("http://127.0.0.1"), lambda r: r.abort())
     page.goto(url, wait_until="load")
-    page.wait_for_timeout(300)
+    # an animation shows its first frame from a script that runs after "load"
+    page.wait_for_function(FIRST_FRAMES_SHOWN, timeout=5000)
+    page.wait_for_timeout(50)  # an error thrown by that script has reached the listener
     return page, problems, external
 
 
-@pytest.mark.parametrize("f", toc_files())
-def test_page_loads_without_errors_or_broken_images(browser, server, f):
+@pytest.fixture(scope="module", params=toc_files())
+def opened(request, browser, server):
+    """(page name, the page, its problems, unreachable external resources): each page is
+    loaded once for all the tests below that take it (pytest runs them page by page)."""
+    f = request.param
     page, problems, external = _open(browser, f"{server}/{f}.html")
+    yield f, page, problems, external
+    page.close()
+
+
+def test_page_loads_without_errors_or_broken_images(opened):
+    f, page, problems, external = opened
     broken = page.evaluate(
         "Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0)"
         ".map(i => i.src.slice(0, 80))"
     )
-    page.close()
     if external:
         print(f"\n{f}: external resources not reachable offline: {len(external)}")
     assert problems == []
@@ -150,9 +160,8 @@ def step_through(page, anim_id: str) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize("f", toc_files())
-def test_animations_are_there_and_step_through_every_frame(browser, server, f):
-    page, problems, _ = _open(browser, f"{server}/{f}.html")
+def test_animations_are_there_and_step_through_every_frame(opened):
+    f, page, problems, _ = opened
     anims = page.locator("img[id^='_anim_img']")
     ids = [anims.nth(i).get_attribute("id").removeprefix("_anim_img")
            for i in range(anims.count())]
@@ -161,7 +170,6 @@ def test_animations_are_there_and_step_through_every_frame(browser, server, f):
         f"{f} calls animation_html {promised} time(s) but shows {len(ids)} animation(s)")
     for anim_id in ids:
         problems += step_through(page, anim_id)
-    page.close()
     assert problems == []
 
 
@@ -207,11 +215,14 @@ def test_the_animation_test_fails_without_an_animation(browser, tmp_path):
         httpd.shutdown()
 
 
-@pytest.mark.parametrize("f", notebook_files())
-def test_ipynb_download_and_solution_dropdowns(browser, server, f):
-    """Every chapter offers its executed notebook; solutions open when clicked."""
-    page, problems, _ = _open(browser, f"{server}/{f.removesuffix('.md')}.html")
+def test_ipynb_download_and_solution_dropdowns(opened):
+    """Every chapter offers its executed notebook, and a page that is not a notebook
+    (the introduction, glossary, bibliography) offers none; solutions open when clicked."""
+    f, page, problems, _ = opened
     link = page.locator("a[href$='.ipynb']:not([href^='http'])")  # not the Colab button
+    if f"{f}.md" not in notebook_files():
+        assert link.count() == 0, f"{f} is not a notebook but offers a .ipynb download"
+        return
     assert link.count() >= 1, f"{f} offers no .ipynb download"
     href = link.first.get_attribute("href")
     nb = json.loads(page.request.get(urljoin(page.url, href)).text())
@@ -226,5 +237,4 @@ def test_ipynb_download_and_solution_dropdowns(browser, server, f):
         sol.locator("button.toggle-button").first.click()  # the title also holds a link
         page.wait_for_timeout(100)
         assert body.is_visible(), f"solution {i} on {f} did not open"
-    page.close()
     assert problems == []

@@ -34,7 +34,7 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-from conftest import BUILD, notebook_files
+from conftest import BUILD, FIRST_FRAMES_SHOWN, notebook_files
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -181,7 +181,7 @@ def _measure(page, url: str, html_dir: Path) -> dict:
     sent = []
     page.on("response", lambda r: sent.append(r))
     page.goto(url, wait_until="load")
-    page.wait_for_timeout(300)  # animations load their first frame from script
+    page.wait_for_function(FIRST_FRAMES_SHOWN, timeout=5000)  # set by script after load
     m = page.evaluate(MEASURE)
     transferred = 0
     for r in sent:

@@ -129,8 +129,11 @@ socket._EMBEDLAB_OFFLINE = True
 
 def offline_environment(d: Path) -> dict:
     """os.environ plus a PYTHONPATH that starts with the blocking sitecustomize, written
-    into the folder `d`, and the book build's thread settings."""
-    (d / "sitecustomize.py").write_text(SITECUSTOMIZE)
+    into the folder `d`, and the book build's thread settings. Only one sitecustomize is
+    imported, so it carries the build's kernel settings too (scripts/kernel/: warnings
+    shown, no teardown at a kernel's exit): the second run executes as the first did."""
+    build_site = (ROOT / "scripts" / "kernel" / "sitecustomize.py").read_text()
+    (d / "sitecustomize.py").write_text(f"{SITECUSTOMIZE}\n\n{build_site}")
     path = os.pathsep.join(p for p in (str(d), os.environ.get("PYTHONPATH")) if p)
     return dict(os.environ, PYTHONPATH=path, **KERNEL_THREADS,  # the build's threads
                 EMBEDLAB_RUN_SOLUTIONS="1")  # solutions run, as in the build (%%solution)

@@ -192,3 +192,54 @@ def test_chapter_raises_no_warning(built_book, f):
     found = warning_findings(nb)
     assert not found, f"{f}: warnings (fix them, or allow a third-party one in " \
         f"tests/test_warnings.py with a reason):\n" + "\n".join(map(str, found))
+
+
+def _kernel_exit_marks(tmp_path, with_site: bool) -> set[str]:
+    """Run a cell that registers an exit handler and parks an object with a finalizer on a
+    module, shut the kernel down gracefully, and return which of the two left a mark."""
+    import os
+
+    from jupyter_client.manager import KernelManager
+
+    env = dict(os.environ)
+    if with_site:
+        site = str(ROOT / "scripts" / "kernel")
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (site, env.get("PYTHONPATH")) if p)
+    for name in ("handler", "teardown"):
+        (tmp_path / name).unlink(missing_ok=True)
+    km = KernelManager(kernel_name="python3")
+    km.start_kernel(env=env, cwd=str(tmp_path))
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=60)
+        kc.execute_interactive(
+            "import atexit, json, pathlib\n"
+            "atexit.register(pathlib.Path('handler').write_text, 'ran')\n"
+            "class Parked:\n"
+            "    def __del__(self, mark=pathlib.Path('teardown').resolve()):\n"
+            "        mark.write_text('ran')\n"
+            "json._parked = Parked()  # freed by the interpreter's module teardown\n",
+            timeout=60)
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=False)
+    return {name for name in ("handler", "teardown") if (tmp_path / name).exists()}
+
+
+def test_the_build_site_skips_a_kernels_teardown_but_not_its_exit_handlers(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    assert _kernel_exit_marks(tmp_path, with_site=False) == {"handler", "teardown"}
+    assert _kernel_exit_marks(tmp_path, with_site=True) == {"handler"}
+    # any other process on the build's path exits as usual, with its own status
+    site = str(ROOT / "scripts" / "kernel")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        p for p in (site, os.environ.get("PYTHONPATH")) if p))
+    proc = subprocess.run(
+        [sys.executable, "-c", "import atexit, pathlib, sys\n"
+         "atexit.register(pathlib.Path('handler').write_text, 'ran')\nsys.exit(3)"],
+        env=env, cwd=tmp_path)
+    assert proc.returncode == 3 and (tmp_path / "handler").exists()
