@@ -67,6 +67,11 @@ def browser():
 
 
 def _open(browser, url):
+    return _finish(*_start(browser, url))
+
+
+def _start(browser, url):
+    """A new page that starts loading `url` (returns at once), with its problem lists."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     problems, external = [], []
     origin = url.split("/", 3)[:3]
@@ -86,19 +91,46 @@ def _open(browser, url):
     page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
     page.on("requestfailed", on_failed)
     page.route(lambda u: not u.startswith("http://127.0.0.1"), lambda r: r.abort())
-    page.goto(url, wait_until="load")
+    page.goto(url, wait_until="commit")
+    return page, problems, external
+
+
+def _finish(page, problems, external):
+    """Wait until the page has loaded and its animations show their first frames."""
+    page.wait_for_load_state("load")
     # an animation shows its first frame from a script that runs after "load"
     page.wait_for_function(FIRST_FRAMES_SHOWN, timeout=5000)
     page.wait_for_timeout(50)  # an error thrown by that script has reached the listener
     return page, problems, external
 
 
+LOAD_AT_ONCE = 4  # pages loading at a time: Chromium renders them on both cores
+
+
+@pytest.fixture(scope="module")
+def loader(browser, server):
+    """take(f): page f of the toc, loaded; the next pages start loading meanwhile (the
+    tests take the pages in toc order)."""
+    names, loading = toc_files(), {}
+
+    def take(f):
+        j = names.index(f)
+        for ahead in names[j:j + LOAD_AT_ONCE]:
+            if ahead not in loading:
+                loading[ahead] = _start(browser, f"{server}/{ahead}.html")
+        return _finish(*loading.pop(f))
+
+    yield take
+    for page, _, _ in loading.values():
+        page.close()
+
+
 @pytest.fixture(scope="module", params=toc_files())
-def opened(request, browser, server):
+def opened(request, loader):
     """(page name, the page, its problems, unreachable external resources): each page is
     loaded once for all the tests below that take it (pytest runs them page by page)."""
     f = request.param
-    page, problems, external = _open(browser, f"{server}/{f}.html")
+    page, problems, external = loader(f)
     yield f, page, problems, external
     page.close()
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 from pathlib import Path
 
 import jupytext
@@ -69,6 +70,17 @@ def open_offline(browser, path: Path):
     return page, errors, blocked
 
 
+def _until(page, condition, timeout_s: float = 3.0) -> bool:
+    """Poll `condition()` every 50 ms until it holds (True) or `timeout_s` passes (False):
+    each check waits only as long as the page needs, not a fixed guess."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        page.wait_for_timeout(50)
+    return True
+
+
 def _points(explorer) -> list[str]:
     """The positions of the first panel's points, as drawn (SVG transforms)."""
     return explorer.evaluate(
@@ -90,11 +102,12 @@ def check_explorer(page, explorer) -> list[str]:
         before = _points(explorer)
         rail = explorer.locator(".slider-rail-rect").first.bounding_box()
         page.mouse.click(rail["x"] + rail["width"] - 1, rail["y"] + rail["height"] / 2)
-        page.wait_for_timeout(700)
-        shown = explorer.locator(".slider-group > text.slider-label").first.text_content()
-        if frames[-1] not in (shown or ""):
-            problems.append(f"the slider shows {shown!r}, not the last frame {frames[-1]!r}")
-        if _points(explorer) == before:
+        label = explorer.locator(".slider-group > text.slider-label").first
+        if not _until(page, lambda: frames[-1] in (label.text_content() or "")):
+            problems.append(f"the slider shows {label.text_content()!r}, not the last "
+                            f"frame {frames[-1]!r}")
+        # the slider's steps redraw at once (no transition): 1.5 s is ample
+        if not _until(page, lambda: _points(explorer) != before, timeout_s=1.5):
             problems.append("moving the slider did not move the points")
     # hover the point farthest from every other point of the panel, so that it wins
     boxes = explorer.locator(".subplot.xy .scatterlayer path.point")
@@ -110,19 +123,21 @@ def check_explorer(page, explorer) -> list[str]:
                if (k < n + t.customdata.length) return t.customdata[k - n].slice(0, 2);
                n += t.customdata.length; } }""", k)
     page.mouse.move(*centres[k])
-    page.wait_for_timeout(400)
-    hover = explorer.locator(".hoverlayer").text_content() or ""
+    layer = explorer.locator(".hoverlayer")
+    _until(page, lambda: word in (layer.text_content() or ""))
+    hover = layer.text_content() or ""
     if word not in hover or category not in hover:
         problems.append(f"hovering {word!r} showed {hover!r}")
     page.mouse.move(0, 0)
     # a click on the first legend entry hides that category's points, a second shows them
     n = len(_points(explorer))
     entry = explorer.locator(".legend .traces .legendtoggle").first
-    entry.click()
-    page.wait_for_timeout(900)  # plotly waits out a possible double click first
+    entry.click()  # plotly waits out a possible double click (300 ms) before it acts
+    _until(page, lambda: len(_points(explorer)) < n)
     hidden = len(_points(explorer))
+    page.wait_for_timeout(100)  # hidden after the 300 ms: the next click is a new one
     entry.click()
-    page.wait_for_timeout(900)
+    _until(page, lambda: len(_points(explorer)) == n)
     if not hidden < n == len(_points(explorer)):
         problems.append(f"legend toggle: {n} points -> {hidden} -> {len(_points(explorer))}")
     return problems
