@@ -35,6 +35,12 @@ ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "_build"
 KERNEL_SITE = ROOT / "scripts" / "kernel"  # its sitecustomize shows our warnings
 TIMEOUT_S = 120  # per cell, as `execute.timeout` in _config.yml
+# nbclient's default ("graceful") lets a kernel run its exit handlers and Python's teardown
+# once the last cell is done; with torch and torch._dynamo (imported by the first
+# torch.optim step) loaded that took 0.6-1.0 s per kernel here, for nothing: every output
+# has arrived by then. "immediate" stops the kernel at once: the cold book went from
+# 104 s to 83 s on one machine (the rebuild comparison's kernels stop the same way).
+KERNEL_SHUTDOWN = "immediate"
 # One thread per kernel (tests/conftest.py's KERNEL_THREADS, also used by the rebuild
 # comparison and `make lab`): two kernels run at once on 2 cores, and a second BLAS/OpenMP
 # thread each only makes them fight. Measured (reusing-tables + masked-vs-causal executed
@@ -68,7 +74,8 @@ def _execute(path: str, env: dict) -> tuple[str, str, float, str | None]:
     nb = jupytext.read(path)
     result = single_nb_execution(nb, cwd=str(Path(path).parent), timeout=TIMEOUT_S,
                                  allow_errors=False, meta_override=True,
-                                 record_timing=True)  # per-cell times: bench.profile --build
+                                 record_timing=True,  # per-cell times: bench.profile --build
+                                 shutdown_kernel=KERNEL_SHUTDOWN)
     err = result.exc_string or repr(result.err) if result.err else None
     return path, nbformat.writes(nb), result.time, err
 

@@ -94,3 +94,37 @@ def test_chapter_has_header_learning_goals_and_exercises(f):
         assert "What you will learn" in text, f
         assert "Run time" in text, f
         assert text.count("{exercise}") >= 3, f"{f} has fewer than 3 exercises"
+
+
+def test_the_build_stops_each_kernel_at_once_when_its_notebook_is_done(tmp_path):
+    """scripts/build_book.py executes with nbclient's "immediate" kernel shutdown: the
+    outputs are all kept, and no time goes into the kernel's exit handlers and teardown
+    (an exit handler registered by a cell never runs; under "graceful" it does)."""
+    import importlib.util
+
+    import nbformat
+
+    spec = importlib.util.spec_from_file_location("build_book",
+                                                  ROOT / "scripts" / "build_book.py")
+    build_book = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build_book)
+    mark = tmp_path / "exit-handler-ran"
+
+    default = build_book.KERNEL_SHUTDOWN
+
+    def run(shutdown: str) -> nbformat.NotebookNode:
+        mark.unlink(missing_ok=True)
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+            f"import atexit, pathlib\natexit.register(pathlib.Path({str(mark)!r}).touch)\n"
+            "print('kept')")])
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                     "language": "python"}
+        path = tmp_path / "exit.ipynb"
+        nbformat.write(nb, path)
+        build_book.KERNEL_SHUTDOWN = shutdown
+        _, text, _, err = build_book._execute(str(path), {})
+        assert err is None
+        return nbformat.reads(text, 4)
+
+    assert run(default).cells[0].outputs[0]["text"] == "kept\n" and not mark.exists()
+    assert run("graceful").cells[0].outputs[0]["text"] == "kept\n" and mark.exists()

@@ -129,11 +129,8 @@ socket._EMBEDLAB_OFFLINE = True
 
 def offline_environment(d: Path) -> dict:
     """os.environ plus a PYTHONPATH that starts with the blocking sitecustomize, written
-    into the folder `d`, and the book build's thread settings. Only one sitecustomize is
-    imported, so it carries the build's kernel settings too (scripts/kernel/: warnings
-    shown, no teardown at a kernel's exit): the second run executes as the first did."""
-    build_site = (ROOT / "scripts" / "kernel" / "sitecustomize.py").read_text()
-    (d / "sitecustomize.py").write_text(f"{SITECUSTOMIZE}\n\n{build_site}")
+    into the folder `d`, and the book build's thread settings."""
+    (d / "sitecustomize.py").write_text(SITECUSTOMIZE)
     path = os.pathsep.join(p for p in (str(d), os.environ.get("PYTHONPATH")) if p)
     return dict(os.environ, PYTHONPATH=path, **KERNEL_THREADS,  # the build's threads
                 EMBEDLAB_RUN_SOLUTIONS="1")  # solutions run, as in the build (%%solution)
@@ -368,7 +365,8 @@ def execute_offline(path: Path, env: dict, cwd: Path | None = None, timeout: int
     os.environ.clear()
     os.environ.update(env)  # the kernel inherits this process's environment
     NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                   resources={"metadata": {"path": str(cwd or path.parent)}}).execute()
+                   resources={"metadata": {"path": str(cwd or path.parent)}},
+                   shutdown_kernel="immediate").execute()  # as the build (KERNEL_SHUTDOWN)
     check = nb.cells.pop()
     # stdout only: a background thread (a progress bar's monitor, a late warning) may
     # write to stderr while this last cell runs
