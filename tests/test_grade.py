@@ -50,7 +50,7 @@ def rows(tmp_path_factory):
     out = io.StringIO()
     with redirect_stdout(out):
         status = main(["grade", str(root), "--chapters", str(CHAPTERS),
-                       "--cell-timeout", "5", "--timeout", "120"])
+                       "--cell-timeout", "5", "--timeout", "120", "--jobs", "2"])
     assert status == 0
     return list(csv.DictReader(io.StringIO(out.getvalue())))
 
@@ -62,6 +62,10 @@ def _by(rows, student):
 def test_columns_and_students(rows):
     assert list(rows[0]) == ["student", "chapter", "exercise", "passed", "hint"]
     assert {r["student"] for r in rows} == {"ann", "bob", "cat", "dan", "eve", "fay", "gus"}
+    # two at a time (--jobs 2), and still in sorted order: cat's hanging cell finishes
+    # after dan, eve and fay have been graded, but its rows come before theirs
+    students = [r["student"] for r in rows]
+    assert students == sorted(students)
 
 
 def test_correct_answers_pass(rows):
@@ -111,3 +115,9 @@ def test_bad_files_are_rows(rows):
 def test_missing_folder_is_a_usage_error(tmp_path, capsys):
     assert main(["grade", str(tmp_path / "nope")]) == 2
     assert "is not a directory" in capsys.readouterr().err
+
+
+def test_jobs_below_one_is_a_usage_error(tmp_path, capsys):
+    assert main(["grade", str(tmp_path), "--jobs", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "--jobs must be at least 1" in err and err.count("\n") == 1
