@@ -154,10 +154,7 @@ def write_notebook_times(results: dict, path: Path) -> None:
 
 
 def _toc_notebooks() -> list[str]:
-    sys.path.insert(0, str(HERE.parent / "tests"))
-    from conftest import notebook_files
-
-    return notebook_files()
+    return [p.relative_to(HERE.parent).as_posix() for p in profile.notebook_paths()]
 
 
 if __name__ == "__main__":

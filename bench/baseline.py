@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import Row
-from .book_times import _SKIP, ROOT, _build
+from .book_times import _SKIP, ROOT, _build, notebook_seconds
 
 ISSUE_19_BASELINE = "e75ab2e"  # the commit issue 19's numbers were measured on
 ISSUE_19_RATIO = 180 / 273  # its target (180 s) over its measurement (273 s)
@@ -52,19 +52,6 @@ def unpack(commit: str, dest: Path) -> Path:
     with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:
         tar.extractall(dest, filter="data")
     return dest
-
-
-def notebook_seconds(book: Path) -> dict[str, float]:
-    """Execution seconds of every notebook in `book`'s jupyter cache, by path from `book`
-    (whatever its table of contents held; both build paths store them in the record)."""
-    from jupyter_cache import get_cache
-
-    out = {}
-    for rec in get_cache(str(book / "_build" / ".jupyter_cache")).list_cache_records():
-        seconds = rec.data.get("execution_seconds")
-        if seconds is not None:
-            out[Path(rec.uri).resolve().relative_to(book.resolve()).as_posix()] = seconds
-    return out
 
 
 def run(cfg: BaselineConfig | None = None, progress=None) -> list[Row]:

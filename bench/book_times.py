@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import Row, timed
+from .profile import notebook_paths
 
 ROOT = Path(__file__).resolve().parents[1]
 _SKIP = (".venv", "_build", ".git", ".hypothesis", ".pytest_cache", ".ruff_cache",
@@ -60,23 +61,16 @@ def _build(book: Path, workers: int) -> tuple[int, float, str]:
 
 
 def notebook_seconds(book: Path) -> dict[str, float]:
-    """Execution seconds of each toc notebook, from `book`'s jupyter cache."""
-    import jupytext
+    """Execution seconds of every notebook in `book`'s jupyter cache, by path from `book`
+    (whatever its table of contents held: `bench.baseline` reads older commits too). A
+    notebook that failed is not in the cache; a record without a time is left out."""
     from jupyter_cache import get_cache
 
-    sys.path.insert(0, str(ROOT / "tests"))
-    try:
-        from conftest import notebook_files
-    finally:
-        sys.path.pop(0)
-    cache = get_cache(str(book / "_build" / ".jupyter_cache"))
     out = {}
-    for f in notebook_files():
-        try:
-            record = cache.match_cache_notebook(jupytext.read(book / f))
-        except KeyError:  # did not execute (an error in the notebook)
-            continue
-        out[f] = round(record.data["execution_seconds"], 1)
+    for rec in get_cache(str(book / "_build" / ".jupyter_cache")).list_cache_records():
+        seconds = rec.data.get("execution_seconds")
+        if seconds is not None:
+            out[Path(rec.uri).resolve().relative_to(book.resolve()).as_posix()] = seconds
     return out
 
 
@@ -90,7 +84,9 @@ def run(cfg: BookBenchConfig | None = None, progress=None) -> list[Row]:
         if progress:
             progress(f"book cold build (exit {cold_status})")
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        times = notebook_seconds(book)
+        executed = notebook_seconds(book)
+        toc = [p.relative_to(ROOT).as_posix() for p in notebook_paths()]  # reading order
+        times = {f: round(executed[f], 1) for f in toc if f in executed}
         info = book / "_build" / "build-info.json"
         exec_s = json.loads(info.read_text())["execution_seconds"] if info.exists() else 0.0
         warm_status, warm_s, _ = _build(book, cfg.workers)

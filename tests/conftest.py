@@ -68,6 +68,27 @@ def pytest_configure(config):
 FIRST_FRAMES_SHOWN = """() => Array.from(document.querySelectorAll("img[id^='_anim_img']"))
     .every(i => i.getAttribute("src") && i.complete && i.naturalWidth > 0)"""
 
+
+
+class LoadAhead:
+    """Browser pages used one after another in a known order, each started a few pages
+    before it is taken, so Chromium renders the next ones (on both cores) while a test
+    checks this one: 8 pages took 6.4 s one after another and 4.0 s four at a time here.
+    `start(name)` begins loading a page and returns its handle; `take(name)` returns that
+    handle, starting the next pages first; `loading` holds those not taken (to close)."""
+
+    def __init__(self, names, start, at_once: int = 4):
+        self.names, self.start, self.at_once = list(names), start, at_once
+        self.loading: dict = {}
+
+    def take(self, name):
+        j = self.names.index(name)
+        for ahead in self.names[j:j + self.at_once]:
+            if ahead not in self.loading:
+                self.loading[ahead] = self.start(ahead)
+        return self.loading.pop(name)
+
+
 RERUN_TEST = "test_second_offline_run_gives_the_same_text"
 
 

@@ -136,9 +136,9 @@ def test_baseline_unpacks_a_commit_and_refuses_an_unknown_one(tmp_path):
     assert "\n" not in str(err.value)
 
 
-def test_baseline_reads_each_notebooks_seconds_from_the_books_cache(tmp_path):
+def test_each_notebooks_seconds_come_from_the_books_cache(tmp_path):
     import nbformat
-    from bench.baseline import notebook_seconds
+    from bench.book_times import notebook_seconds
     from jupyter_cache import get_cache
     from jupyter_cache.cache.main import CacheBundleIn
 

@@ -19,7 +19,7 @@ from urllib.parse import urljoin
 import jupytext
 import pytest
 
-from conftest import FIRST_FRAMES_SHOWN, ROOT, notebook_files, toc_files
+from conftest import FIRST_FRAMES_SHOWN, ROOT, LoadAhead, notebook_files, toc_files
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
@@ -104,24 +104,13 @@ def _finish(page, problems, external):
     return page, problems, external
 
 
-LOAD_AT_ONCE = 4  # pages loading at a time: Chromium renders them on both cores
-
-
 @pytest.fixture(scope="module")
 def loader(browser, server):
     """take(f): page f of the toc, loaded; the next pages start loading meanwhile (the
     tests take the pages in toc order)."""
-    names, loading = toc_files(), {}
-
-    def take(f):
-        j = names.index(f)
-        for ahead in names[j:j + LOAD_AT_ONCE]:
-            if ahead not in loading:
-                loading[ahead] = _start(browser, f"{server}/{ahead}.html")
-        return _finish(*loading.pop(f))
-
-    yield take
-    for page, _, _ in loading.values():
+    pages = LoadAhead(toc_files(), lambda f: _start(browser, f"{server}/{f}.html"))
+    yield lambda f: _finish(*pages.take(f))
+    for page, _, _ in pages.loading.values():
         page.close()
 
 

@@ -34,7 +34,7 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-from conftest import BUILD, FIRST_FRAMES_SHOWN, notebook_files
+from conftest import BUILD, FIRST_FRAMES_SHOWN, LoadAhead, notebook_files
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -214,9 +214,6 @@ def _measure(page, sent: list, html_dir: Path) -> dict:
     return m
 
 
-LOAD_AT_ONCE = 4  # 8 pages: 6.4 s one after another, 4.0 s four at a time, here
-
-
 @pytest.fixture(scope="module")
 def measured(browser, server, html_dir):
     """Every chapter page at both widths: {(page, viewport name): measurements}."""
@@ -224,13 +221,14 @@ def measured(browser, server, html_dir):
     for vname, width in VIEWPORTS.items():
         ctx = browser.new_context(viewport={"width": width, "height": 900},
                                   device_scale_factor=2 if vname == "phone" else 1)
-        loading = {}  # a few pages load at once (Chromium renders them on both cores)
-        for j, name in enumerate(PAGES):
-            for ahead in PAGES[j:j + LOAD_AT_ONCE]:
-                if ahead not in loading:
-                    page = ctx.new_page()
-                    loading[ahead] = (page, _start(page, f"{server}/{ahead}.html"))
-            page, sent = loading.pop(name)
+
+        def start(name, ctx=ctx):
+            page = ctx.new_page()
+            return page, _start(page, f"{server}/{name}.html")
+
+        pages = LoadAhead(PAGES, start)  # a few pages load at once
+        for name in PAGES:
+            page, sent = pages.take(name)
             out[(name, vname)] = _measure(page, sent, html_dir)
             short = name.split("/")[-1]
             if vname == "desktop" and short in SHOT_PAGES:
