@@ -24,7 +24,7 @@ book: $(STAMP)  ## execute every notebook and build the HTML into _build/html
 	$(BIN)/python scripts/build_book.py
 
 test: $(STAMP)  ## the whole suite: units, notebook execution and timing, book build, browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile  # tests/conftest.py: how the 2 workers share the build
 
 lab: $(STAMP)  ## JupyterLab on the chapters (MyST .md files open as notebooks)
 	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/jupyter lab chapters/  # as the book build
