@@ -115,11 +115,13 @@ def test_truncated_equals_training_smaller(lee_tok):
 # ------------------------------------------------------------------ Hugging Face
 @pytest.fixture(scope="module")
 def wiki_trained():
-    """Ours and Hugging Face's, 2000 merges each on the whole Wikipedia extract."""
+    """Ours and Hugging Face's, 2000 merges each on the whole Wikipedia extract. Ours is
+    timed in CPU seconds of this process: `make test` shares the 2 cores between two
+    workers and the background notebook run, which would stretch a wall-clock time."""
     text = wiki_text()
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     ours = BPETokenizer.train(text, 256 + 2000)
-    seconds = time.perf_counter() - t0
+    seconds = time.process_time() - t0
     return text, ours, seconds, hf_byte_level_bpe(text, 256 + 2000)
 
 
@@ -127,7 +129,7 @@ def test_speed_2000_merges_on_wiki(wiki_trained):
     text, ours, seconds, _ = wiki_trained
     assert 2_500_000 < len(text) < 3_200_000
     assert len(ours.merges) == 2000
-    assert seconds <= 10, f"2000 merges took {seconds:.1f} s"
+    assert seconds <= 10, f"2000 merges took {seconds:.1f} s of CPU"
 
 
 def test_matches_hugging_face_on_wiki(wiki_trained):

@@ -98,8 +98,9 @@ def _start(browser, url):
 def _finish(page, problems, external):
     """Wait until the page has loaded and its animations show their first frames."""
     page.wait_for_load_state("load")
-    # an animation shows its first frame from a script that runs after "load"
-    page.wait_for_function(FIRST_FRAMES_SHOWN, timeout=5000)
+    # an animation shows its first frame from a script that runs after "load"; the
+    # timeout only bounds a hang (two xdist workers share the cores with Chromium)
+    page.wait_for_function(FIRST_FRAMES_SHOWN, timeout=20_000)
     page.wait_for_timeout(50)  # an error thrown by that script has reached the listener
     return page, problems, external
 
@@ -170,7 +171,7 @@ def step_through(page, anim_id: str) -> list[str]:
         page.locator(f"button[onclick*='anim{anim_id}.next_frame']").click()
         page.wait_for_function(
             "([id, k]) => document.getElementById('_anim_slider' + id).value == k",
-            arg=[anim_id, str(k)], timeout=2000)
+            arg=[anim_id, str(k)], timeout=10_000)
         src = img.get_attribute("src")
         if not src or src == seen[-1]:
             problems.append(f"animation {anim_id}: frame {k} shows the same image "

@@ -188,7 +188,7 @@ def _start(page, url: str) -> list:
 
 def _measure(page, sent: list, html_dir: Path) -> dict:
     page.wait_for_load_state("load")
-    page.wait_for_function(FIRST_FRAMES_SHOWN, timeout=5000)  # set by script after load
+    page.wait_for_function(FIRST_FRAMES_SHOWN, timeout=20_000)  # set by script after load
     m = page.evaluate(MEASURE)
     # the test server sends each file as it is on disk: its size is what was transferred
     # (reading every body back from Chromium cost 3.5 s per viewport)

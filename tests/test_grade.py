@@ -48,9 +48,11 @@ def rows(tmp_path_factory):
     (root / "gus").mkdir()
     nbformat.write(nbformat.v4.new_notebook(), root / "gus" / "no-such-chapter.ipynb")
     out = io.StringIO()
+    # 10 s per cell: cat's cell sleeps 600 s; the limit leaves the other cells room on a
+    # slower machine whose 2 cores two xdist workers and the notebook rerun share
     with redirect_stdout(out):
         status = main(["grade", str(root), "--chapters", str(CHAPTERS),
-                       "--cell-timeout", "5", "--timeout", "120", "--jobs", "2"])
+                       "--cell-timeout", "10", "--timeout", "120", "--jobs", "2"])
     assert status == 0
     return list(csv.DictReader(io.StringIO(out.getvalue())))
 
