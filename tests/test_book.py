@@ -128,3 +128,21 @@ def test_the_build_stops_each_kernel_at_once_when_its_notebook_is_done(tmp_path)
 
     assert run(default).cells[0].outputs[0]["text"] == "kept\n" and not mark.exists()
     assert run("graceful").cells[0].outputs[0]["text"] == "kept\n" and mark.exists()
+
+
+def test_citations_find_the_pybtex_backend_without_scanning_entry_points(monkeypatch):
+    """`_ext/book_extras.py` registers pybtex's plaintext backend once: the ~200 citation
+    lookups of a build no longer scan every installed package's entry points (0.85 s)."""
+    import pybtex.plugin
+
+    monkeypatch.syspath_prepend(str(ROOT / "_ext"))
+    import book_extras
+
+    book_extras._register_plaintext_backend()
+
+    def scan(*args, **kwargs):
+        raise AssertionError("pybtex scanned the entry points")
+
+    monkeypatch.setattr(pybtex.plugin, "entry_points", scan)
+    backend = pybtex.plugin.find_plugin("pybtex.backends", "plaintext")
+    assert backend.__module__ == "pybtex.backends.plaintext"
