@@ -81,7 +81,6 @@ FIRST_FRAMES_SHOWN = """() => Array.from(document.querySelectorAll("img[id^='_an
     .every(i => i.getAttribute("src") && i.complete && i.naturalWidth > 0)"""
 
 
-
 class LoadAhead:
     """Browser pages used one after another in a known order, each started a few pages
     before it is taken, so Chromium renders the next ones (on both cores) while a test
@@ -111,8 +110,13 @@ BOOK_FILES = ("test_book.py", "test_browser.py", "test_explorer_browser.py",
               "test_runtime_lines.py", "test_warnings.py")
 
 
+def _file(nodeid: str) -> str:
+    """The test file of a node id ("tests/test_x.py")."""
+    return nodeid.split("::", 1)[0]
+
+
 def _book_file(nodeid: str) -> bool:
-    return nodeid.split("::", 1)[0].rsplit("/", 1)[-1] in BOOK_FILES
+    return _file(nodeid).rsplit("/", 1)[-1] in BOOK_FILES
 
 
 def needs_book(item) -> bool:
@@ -121,8 +125,8 @@ def needs_book(item) -> bool:
 
 def pytest_collection_modifyitems(config, items):
     """BOOK_FILES must name every file with a test that uses the build."""
-    missed = sorted({it.nodeid.split("::")[0] for it in items
-                     if "built_book" in it.fixturenames and not _book_file(it.nodeid)})
+    missed = sorted({_file(it.nodeid) for it in items
+                     if needs_book(it) and not _book_file(it.nodeid)})
     if missed:
         raise pytest.UsageError(f"tests/conftest.py: add {missed} to BOOK_FILES")
 
@@ -136,7 +140,7 @@ def pytest_xdist_make_scheduler(config, log):
 
     class BookAsOneFile(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return "book" if _book_file(nodeid) else nodeid.split("::", 1)[0]
+            return "book" if _book_file(nodeid) else _file(nodeid)
 
     return BookAsOneFile(config, log)
 

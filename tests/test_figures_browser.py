@@ -171,10 +171,15 @@ MEASURE = """() => {
 }"""
 
 
+def _served(url: str, html_dir: Path) -> Path:
+    """The file of the build that the test server sends for `url`."""
+    return html_dir / unquote(urlparse(url).path).lstrip("/")
+
+
 def _image_bytes(src: str, html_dir: Path) -> bytes:
     if src.startswith("data:"):
         return base64.b64decode(src.split(",", 1)[1])
-    return (html_dir / unquote(urlparse(src).path).lstrip("/")).read_bytes()
+    return _served(src, html_dir).read_bytes()
 
 
 def _start(page, url: str) -> list:
@@ -194,7 +199,7 @@ def _measure(page, sent: list, html_dir: Path) -> dict:
     # (reading every body back from Chromium cost 3.5 s per viewport)
     transferred = 0
     for url, status in sent:
-        served = html_dir / unquote(urlparse(url).path).lstrip("/")
+        served = _served(url, html_dir)
         if status == 200 and served.is_file():
             transferred += served.stat().st_size
     m["transferred"] = transferred

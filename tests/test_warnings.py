@@ -192,4 +192,3 @@ def test_chapter_raises_no_warning(built_book, f):
     found = warning_findings(nb)
     assert not found, f"{f}: warnings (fix them, or allow a third-party one in " \
         f"tests/test_warnings.py with a reason):\n" + "\n".join(map(str, found))
-
