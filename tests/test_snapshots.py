@@ -88,6 +88,33 @@ def test_edited_words_are_caught(tmp_path):
         load_snapshots(tmp_path)
 
 
+def test_renamed_word_or_changed_meta_is_caught(tmp_path):
+    # same length, same shapes: only the second checksum sees it (found by test_fuzz)
+    for edit in (lambda info: info["words"].__setitem__(2, " "),
+                 lambda info: info["meta"].__setitem__("seed", 8)):
+        save_snapshots(tmp_path, _history(), WORDS, {"seed": 1})
+        j = tmp_path / "snapshots.json"
+        info = json.loads(j.read_text())
+        edit(info)
+        j.write_text(json.dumps(info))
+        with pytest.raises(SnapshotError, match="changed after it was saved"):
+            load_snapshots(tmp_path)
+
+
+def test_format_1_files_still_load(tmp_path):
+    save_snapshots(tmp_path, _history(), WORDS, {"seed": 1})
+    j = tmp_path / "snapshots.json"
+    info = json.loads(j.read_text())
+    info["format"] = "embedlab-snapshots-1"
+    del info["labels_sha256"]
+    j.write_text(json.dumps(info))
+    assert load_snapshots(tmp_path).words == WORDS
+    info["format"] = "embedlab-snapshots-9"
+    j.write_text(json.dumps(info))
+    with pytest.raises(SnapshotError, match="is not an embedlab-snapshots-2 file"):
+        load_snapshots(tmp_path)
+
+
 def test_bad_inputs(tmp_path):
     with pytest.raises(ValueError, match="words for"):
         save_snapshots(tmp_path, _history(), WORDS[:2])

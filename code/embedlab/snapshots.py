@@ -5,8 +5,10 @@
 - `snapshots.safetensors`: the tensors `snapshots` (T, V, D) float32, `steps` (T,) int64,
   `losses` (S,) float64 and `probe_values` (T or 0,) float64. safetensors stores raw
   little-endian arrays behind a JSON header, so loading never runs code (unlike pickle).
-- `snapshots.json`: the words (row labels), your `meta` dictionary, the shapes, and the
-  sha256 of the tensor file, so a truncated or edited file is caught before it is used.
+- `snapshots.json`: the words (row labels), your `meta` dictionary, the shapes, the
+  sha256 of the tensor file and the sha256 of the words and meta, so a truncated or edited
+  file (a renamed word, a changed meta value) is caught before it is used. Format 1 files
+  (written before the second checksum) still load, with their words and meta unchecked.
 
 `load_snapshots(dir)` checks all of that and returns `Snapshots(history, words, meta)`.
 The same inputs always give byte-identical files.
@@ -28,7 +30,8 @@ from safetensors.numpy import load_file, save
 
 TENSOR_FILE = "snapshots.safetensors"
 META_FILE = "snapshots.json"
-FORMAT = "embedlab-snapshots-1"
+FORMAT = "embedlab-snapshots-2"
+OLD_FORMATS = ("embedlab-snapshots-1",)  # no labels_sha256
 
 
 @dataclass
@@ -55,6 +58,12 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _labels_sha256(words: list, meta: dict) -> str:
+    """The sha256 of the words and meta, as canonical JSON."""
+    text = json.dumps({"meta": meta, "words": words}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def save_snapshots(directory, history: History, words, meta: dict | None = None) -> Path:
     """Write `history`'s snapshots, steps, losses and probe values; return the directory."""
     d = Path(directory)
@@ -78,6 +87,7 @@ def save_snapshots(directory, history: History, words, meta: dict | None = None)
     info = {
         "format": FORMAT,
         "sha256": _sha256(d / TENSOR_FILE),
+        "labels_sha256": _labels_sha256(words, meta or {}),
         "shape": list(table.shape),
         "words": words,
         "meta": meta or {},
@@ -97,7 +107,7 @@ def load_snapshots(directory) -> Snapshots:
         info = json.loads((d / META_FILE).read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise SnapshotError(f"{d / META_FILE} is not valid JSON (truncated?): {e}") from None
-    if not isinstance(info, dict) or info.get("format") != FORMAT:
+    if not isinstance(info, dict) or info.get("format") not in (FORMAT, *OLD_FORMATS):
         raise SnapshotError(f"{d / META_FILE} is not an {FORMAT} file")
     if not isinstance(info.get("words"), list) or not isinstance(info.get("meta"), dict):
         raise SnapshotError(f"{d / META_FILE} lacks its 'words' list or 'meta' table: "
@@ -113,6 +123,10 @@ def load_snapshots(directory) -> Snapshots:
     if table is None or list(table.shape) != info.get("shape") \
             or len(info.get("words", [])) != table.shape[1]:
         raise SnapshotError(f"{d} is inconsistent: tensor shapes do not match {META_FILE}")
+    if info["format"] == FORMAT and \
+            _labels_sha256(info["words"], info["meta"]) != info.get("labels_sha256"):
+        raise SnapshotError(f"{d / META_FILE}: the words or meta do not match its "
+                            "labels_sha256: the file was changed after it was saved")
     history = History(
         losses=t["losses"].tolist(),
         snapshot_steps=t["steps"].tolist(),
